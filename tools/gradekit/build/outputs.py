@@ -1,0 +1,83 @@
+"""Turn a lesson source into its release files: starter module, release notebook and manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from .regions import has_regions, starter_code, starter_markdown
+from .source import GRADED, PARAMETERS, LessonSource
+
+NOTEBOOK_METADATA = {
+    "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+    "language_info": {"name": "python"},
+}
+KEPT_TAGS = (GRADED, PARAMETERS)
+
+
+def _starter_text(source: LessonSource, cell) -> str:
+    """Return one cell's text as the student receives it."""
+    where = f"{source.path}, cell {cell.index}"
+    if cell.kind == "markdown":
+        return starter_markdown(cell.text, where)
+    return starter_code(cell.text, cell.exercise, where) if has_regions(cell.text) else cell.text
+
+
+def starter_module(source: LessonSource) -> str:
+    """Write the starter module: the graded cells only, stubs in place of solutions, `# %%` cell markers kept."""
+    docstring = (
+        f'"""{source.title}: starter module for lesson {source.lesson} ({source.slug}).\n\n'
+        f"Fill in the stubs (each raises NotImplementedError), then check your work with\n"
+        f"`pytest graders/{source.lesson}`. The release notebook {source.notebook_name} holds the same\n"
+        f"exercises with the lesson's instructions; work in either file.\n"
+        f"Generated from solutions/{source.lesson}/{source.path.name} by `gradekit build`; do not edit by hand.\n"
+        '"""'
+    )
+    parts = [docstring]
+    for cell in source.cells:
+        if cell.kind == "code" and cell.graded:
+            parts.append("# %%\n" + _starter_text(source, cell).strip("\n"))
+    return "\n\n\n".join(parts) + "\n"
+
+
+def release_notebook(source: LessonSource) -> str:
+    """Write the release notebook (nbformat 4.5, stable cell ids, no outputs) with the solutions stripped."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.nbformat_minor = 5
+    notebook.metadata = dict(NOTEBOOK_METADATA)
+    for cell in source.cells:
+        text = _starter_text(source, cell)
+        tags = [tag for tag in cell.tags if tag in KEPT_TAGS]
+        metadata = {"tags": tags} if tags else {}
+        if cell.kind == "markdown":
+            nb_cell = nbformat.v4.new_markdown_cell(text, metadata=metadata)
+        else:
+            nb_cell = nbformat.v4.new_code_cell(text, metadata=metadata)
+        nb_cell["id"] = cell.cell_id
+        notebook.cells.append(nb_cell)
+    nbformat.validate(notebook)
+    return nbformat.writes(notebook) + "\n"
+
+
+def manifest(source: LessonSource, files: dict[str, str]) -> str:
+    """Describe the lesson for the graders: names, exercises, graded cells and the pristine files' hashes."""
+    data = {
+        "lesson": source.lesson,
+        "title": source.title,
+        "slug": source.slug,
+        "module": f"{source.module}.py",
+        "notebook": source.notebook_name,
+        "exercises": [{"id": ex.id, "number": ex.number, "title": ex.title} for ex in source.exercises],
+        "graded_cells": [cell.cell_id for cell in source.cells if cell.graded],
+        "starter_sha256": {name: hashlib.sha256(text.encode()).hexdigest() for name, text in sorted(files.items())},
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def lesson_outputs(source: LessonSource) -> dict[str, str]:
+    """Return every file `gradekit build` writes for one lesson, keyed by name inside assignments/<lesson>/."""
+    files = {f"{source.module}.py": starter_module(source), source.notebook_name: release_notebook(source)}
+    files["manifest.json"] = manifest(source, files)
+    return files

@@ -1,0 +1,135 @@
+"""The judge's side of the worker protocol: start the zygote, send probe calls, decode plain replies."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import wire
+from .submission import Submission
+
+DEFAULT_PRELOAD = ("torch", "torch.nn", "torch.optim", "torch.utils.data")
+KNOWN_HEAVY = ("torchvision", "numpy", "matplotlib", "matplotlib.pyplot", "tqdm", "tqdm.auto")
+GRADEKIT_PARENT = str(Path(__file__).resolve().parents[2])
+
+
+@dataclass
+class Limits:
+    """What one worker may use: wall-clock seconds, memory on top of the warm process, CPU threads."""
+
+    seconds: float = 60.0
+    memory_bytes: int = 4 * 1024**3
+    file_bytes: int = 512 * 1024**2
+    threads: int = 1
+
+
+@dataclass
+class Outcome:
+    """What came back from one probe call: a value, or why there is none."""
+
+    status: str  # "ok", "error", "timeout", "died", "broken"
+    value: object = None
+    error: dict = field(default_factory=dict)
+    cell_errors: list = field(default_factory=list)
+    output: str = ""
+    seconds: float = 0.0
+    exit_code: int | None = None
+
+
+def preload_for(submission: Submission) -> list[str]:
+    """The heavy modules worth importing once in the zygote: torch, plus known ones the submission imports."""
+    text = "\n".join(cell.source for cell in submission.cells)
+    wanted = [name for name in KNOWN_HEAVY if f"import {name}" in text or f"from {name}" in text
+              or f"import {name.split('.')[0]}" in text]
+    return list(DEFAULT_PRELOAD) + wanted
+
+
+class Zygote:
+    """A warm process that forks one worker per probe call; restarted if anything kills it."""
+
+    def __init__(self, preload: list[str], python: str = sys.executable) -> None:
+        self.preload = preload
+        self.python = python
+        self.process: subprocess.Popen | None = None
+        self.scratch = Path(tempfile.mkdtemp(prefix="gradekit-"))
+        self.calls = itertools.count(1)
+        self._ready = False
+
+    def start(self) -> None:
+        """Start the zygote in isolated mode (no user site, no cwd on sys.path) and send the preload list."""
+        bootstrap = (
+            f"import sys; sys.path.insert(0, {GRADEKIT_PARENT!r}); "
+            "from gradekit.harness.zygote import main; main()"
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "GRADEKIT_SECRET"))}
+        env.setdefault("MPLBACKEND", "Agg")
+        self.process = subprocess.Popen(
+            [self.python, "-I", "-c", bootstrap], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+            cwd=self.scratch,
+        )
+        wire.write_frame(self.process.stdin.fileno(), {"preload": self.preload})
+        self._ready = False
+
+    def _wait_ready(self) -> None:
+        """Block until the zygote has imported its modules."""
+        if not self._ready:
+            header, _ = wire.read_frame(self.process.stdout.fileno())
+            self._ready = bool(header.get("ready"))
+
+    def call(self, submission: Submission, probe_files: list[Path], probe: str, args: dict,
+             limits: Limits, seed: int = 0) -> Outcome:
+        """Run `probe(submission, **args)` in a fresh worker and return its decoded outcome."""
+        if self.process is None or self.process.poll() is not None:
+            self.start()
+        tree, blobs = wire.encode_args(args)
+        workdir = self.scratch / f"call-{next(self.calls):04d}"
+        request = {
+            "op": "run",
+            "probe": probe,
+            "probe_files": [str(p) for p in probe_files],
+            "submission": submission.payload(),
+            "args": tree,
+            "workdir": str(workdir),
+            "timeout": limits.seconds,
+            "cpu_seconds": int(limits.seconds * max(limits.threads, 1) + 5),
+            "memory_bytes": limits.memory_bytes,
+            "file_bytes": limits.file_bytes,
+            "threads": limits.threads,
+            "seed": seed,
+        }
+        try:
+            self._wait_ready()
+            wire.write_frame(self.process.stdin.fileno(), request, blobs)
+            reply, reply_blobs = wire.read_frame(self.process.stdout.fileno())
+        except (EOFError, BrokenPipeError, OSError) as error:
+            self.stop()
+            return Outcome(status="died", error={"type": "GraderError", "message": f"the worker pool died: {error}"})
+        outcome = Outcome(status=reply["status"], output=reply.get("output", ""),
+                          seconds=reply.get("seconds", 0.0), exit_code=reply.get("exit_code"))
+        if reply["status"] != "replied":
+            return outcome
+        try:
+            header, result_blobs = wire.parse_frame(reply_blobs[0])
+            outcome.cell_errors = header.get("cell_errors", [])
+            if header.get("status") == "ok":
+                outcome.status, outcome.value = "ok", wire.decode(header["result"], result_blobs)
+            else:
+                outcome.status, outcome.error = "error", dict(header.get("error") or {})
+        except (wire.WireError, ValueError, KeyError, TypeError) as error:
+            outcome.status, outcome.error = "broken", {"type": "WireError", "message": str(error)}
+        return outcome
+
+    def stop(self) -> None:
+        """Close the zygote (it exits when its input closes) and forget it."""
+        if self.process is not None:
+            try:
+                self.process.stdin.close()
+                self.process.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+            self.process = None

@@ -1,0 +1,87 @@
+"""Feedback a learner can act on: failed checks become short messages in the course's terms, with numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from .client import Outcome
+from .wire import WireTensor
+
+
+class CheckFailed(pytest.fail.Exception):
+    """A check's verdict on the submission (shown as its message alone, never with a grader traceback)."""
+
+
+def fail(message: str) -> None:
+    """Fail the current check with `message` only: no traceback of grader internals."""
+    __tracebackhide__ = True
+    raise CheckFailed(msg=message, pytrace=False)
+
+
+def expect(condition: bool, message: str) -> None:
+    """Fail with `message` unless `condition` holds."""
+    __tracebackhide__ = True
+    if not condition:
+        fail(message)
+
+
+def _where(error: dict) -> str:
+    """Point at the student's line that raised, when the traceback reached their code."""
+    frames = error.get("frames") or []
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f"\n  at {last['file']}, line {last['line']}: {last['code']}"
+
+
+def _cell_notes(cell_errors: list[dict]) -> str:
+    """Mention code cells that failed to run, since a name they define is then missing."""
+    if not cell_errors:
+        return ""
+    notes = [f"  {e['cell']}: {e['type']}: {e['message'][:200]}" for e in cell_errors[:3]]
+    return "\nThese parts of your code failed to run, so what they define is missing:\n" + "\n".join(notes)
+
+
+def explain(outcome: Outcome, doing: str) -> str:
+    """Turn a failed probe call into the message a student reads. `doing` names what the check was calling."""
+    if outcome.status == "timeout":
+        return (f"{doing} did not finish within {outcome.seconds:.0f} s and was stopped: look for an endless loop "
+                f"(a `while` that never ends, an epoch counter that never reaches `epochs`).")
+    if outcome.status == "died":
+        code = outcome.exit_code
+        how = f"was killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
+        return (f"{doing}: the process running your code {how} before returning a result "
+                f"(a call to os._exit or sys.exit, or a crash in native code?)." + _tail(outcome))
+    if outcome.status == "broken":
+        return f"{doing}: your code returned something the grader cannot read ({outcome.error.get('message')})."
+    error = outcome.error
+    kind, message = error.get("type", "Error"), error.get("message", "")
+    if kind == "MissingName":
+        return f"{doing}: your submission does not define `{message}`." + _cell_notes(outcome.cell_errors)
+    if error.get("not_implemented"):
+        return f"{doing}: {message or 'not implemented yet'}"
+    if error.get("memory"):
+        return f"{doing} ran out of memory (the limit is a few GiB): {kind}: {message[:300]}"
+    if kind == "SystemExit":
+        return f"{doing}: your code called sys.exit(); a function should return its result instead." + _where(error)
+    return f"{doing} raised {kind}: {message}" + _where(error) + _cell_notes(outcome.cell_errors)
+
+
+def _tail(outcome: Outcome) -> str:
+    """The end of what the student's code printed, when there is any."""
+    text = outcome.output.strip()
+    return f"\nLast output:\n{text[-600:]}" if text else ""
+
+
+def same_tensor(actual: WireTensor, expected: WireTensor, what: str) -> None:
+    """Fail unless two tensors have the same dtype, shape and values, saying which differs and by how much."""
+    __tracebackhide__ = True
+    expect(isinstance(actual, WireTensor), f"{what}: expected a tensor, got {type(actual).__name__}")
+    expect(actual.shape == expected.shape, f"{what}: shape {list(actual.shape)}, expected {list(expected.shape)}")
+    expect(actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype}, expected {expected.dtype}")
+    expect(actual.equal(expected), f"{what}: values differ (largest difference {actual.max_abs_diff(expected):.3g})")
+
+
+def fmt(values, digits: int = 4) -> str:
+    """Format a list of floats compactly for a message."""
+    return "[" + ", ".join(f"{v:.{digits}f}" for v in values) + "]"

@@ -1,0 +1,289 @@
+"""The pytest plugin behind `pytest graders/<lesson>`: options, markers, the `run` fixture, the score table.
+
+Grader tests live in graders/<lesson>/ (public) and graders/<lesson>/hidden/ (CI only). Each carries one
+`exercise("2_3_1.ex3")` marker and optionally `points(n)`. They reach the student's code only through the
+`run` fixture, which calls a probe in a worker process and hands back plain data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from . import feedback
+from .client import Limits, Outcome, Zygote, preload_for
+from .submission import Submission, SubmissionError, choose_in_folder, read_submission
+
+LESSON_DIR = re.compile(r"^\d+_\d+_\d+$")
+EXERCISE_ID = re.compile(r"^\d+_\d+_\d+\.\w+$")
+DEFAULT_TIME_LIMIT = 60.0
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("gradekit", "grading the course's exercises (gradekit)")
+    group.addoption("--submission", metavar="PATH",
+                    help="grade this .py, .ipynb or folder instead of assignments/<lesson>/")
+    group.addoption("--hidden", action="store_true", help="include the hidden checks (course staff and CI)")
+    group.addoption("--exercise", action="append", default=[], metavar="ID",
+                    help="grade only this exercise, e.g. 2_3_1.ex3 or ex3 (repeatable)")
+    group.addoption("--grade-json", metavar="PATH", help="write the per-check results as JSON to PATH")
+    group.addoption("--time-limit-factor", type=float, default=1.0, metavar="F",
+                    help="scale every check's time limit by F (default 1)")
+    group.addoption("--worker-memory-gb", type=float, default=4.0, metavar="GB",
+                    help="memory a worker may use beyond the warm process (default 4)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for line in (
+        "exercise(id): the exercise a grader check belongs to, e.g. exercise('2_3_1.ex3')",
+        "points(n): what a grader check is worth (default 1)",
+        "hidden: a check that only course staff and CI run (--hidden)",
+        "time_limit(seconds): wall-clock limit for each worker call of a check",
+    ):
+        config.addinivalue_line("markers", line)
+    config.pluginmanager.register(GradingSession(config), "gradekit-session")
+
+
+@dataclass
+class Lesson:
+    """One lesson's grading context: its grader folder, manifest and the submission being graded."""
+
+    id: str
+    graders: Path
+    root: Path
+    manifest: dict
+    submission: Submission | None = None
+    problem: str = ""
+
+    def exercise_title(self, exercise_id: str) -> str:
+        """The exercise's title from the manifest (its notebook heading)."""
+        for exercise in self.manifest.get("exercises", []):
+            if exercise["id"] == exercise_id:
+                return exercise["title"]
+        return ""
+
+
+@dataclass
+class CheckResult:
+    """One check's verdict, as the score table and the JSON report show it."""
+
+    nodeid: str
+    name: str
+    lesson: str
+    exercise: str
+    max_points: float
+    hidden: bool
+    status: str = "not run"
+    message: str = ""
+    seconds: float = 0.0
+
+    @property
+    def points(self) -> float:
+        """Points earned: all of them on a pass, none otherwise (a skip earns nothing)."""
+        return self.max_points if self.status == "passed" else 0.0
+
+
+@dataclass
+class GradingSession:
+    """State of one pytest run that grades: lessons, the shared zygote and every check's result."""
+
+    config: pytest.Config
+    lessons: dict[str, Lesson] = field(default_factory=dict)
+    results: dict[str, CheckResult] = field(default_factory=dict)
+    zygote: Zygote | None = None
+
+    # ---- finding lessons and submissions ------------------------------------------------------
+
+    def lesson_of(self, path: Path) -> Lesson | None:
+        """The lesson whose grader folder holds `path` (graders/<lesson>/...), or None for other tests."""
+        for folder in [path.parent, *path.parents]:
+            if LESSON_DIR.match(folder.name) and folder.parent.name == "graders":
+                if folder.name not in self.lessons:
+                    self.lessons[folder.name] = self._open_lesson(folder)
+                return self.lessons[folder.name]
+        return None
+
+    def _open_lesson(self, graders: Path) -> Lesson:
+        """Read a lesson's manifest and resolve its submission; problems are kept for the report."""
+        root = graders.parent.parent
+        manifest_path = root / "assignments" / graders.name / "manifest.json"
+        lesson = Lesson(id=graders.name, graders=graders, root=root, manifest={})
+        try:
+            lesson.manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            lesson.problem = f"{manifest_path} is missing or unreadable: run `gradekit build` first"
+            return lesson
+        try:
+            lesson.submission = self._resolve_submission(lesson)
+        except SubmissionError as error:
+            lesson.problem = str(error)
+        return lesson
+
+    def _resolve_submission(self, lesson: Lesson) -> Submission:
+        """Pick the file to grade: --submission, else the edited file in assignments/<lesson>/."""
+        manifest = lesson.manifest
+        option = self.config.getoption("submission")
+        folder = lesson.root / "assignments" / lesson.id
+        pristine = manifest.get("starter_sha256", {})
+        note = ""
+        if option:
+            target = Path(option).expanduser().resolve()
+            if target.is_dir():
+                folder, pristine = (target / lesson.id if (target / lesson.id).is_dir() else target), {}
+            elif target.exists():
+                folder, note = None, "named with --submission"
+            else:
+                raise SubmissionError(f"--submission {option}: no such file or folder")
+        if folder is not None:
+            target, note = choose_in_folder(folder, manifest["module"], manifest["notebook"], pristine)
+        submission = read_submission(target, Path(manifest["module"]).stem, tuple(manifest.get("graded_cells", ())))
+        submission.note = "; ".join(x for x in (note, submission.note) if x)
+        return submission
+
+    # ---- collection ---------------------------------------------------------------------------
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        """Check every grader test's markers, drop hidden checks unless --hidden, apply --exercise."""
+        wanted = [w if "." in w else None for w in config.getoption("exercise")]
+        short = {w for w in config.getoption("exercise") if "." not in w}
+        keep, drop = [], []
+        for item in items:
+            lesson = self.lesson_of(Path(item.path))
+            if lesson is None:
+                keep.append(item)
+                continue
+            if "hidden" in Path(item.path).relative_to(lesson.graders).parts[:-1]:
+                item.add_marker(pytest.mark.hidden)
+            markers = list(item.iter_markers("exercise"))
+            if len(markers) != 1 or not EXERCISE_ID.match(str(markers[0].args[0] if markers[0].args else "")):
+                raise pytest.UsageError(f"{item.nodeid}: a grader check needs exactly one @pytest.mark.exercise('id')")
+            exercise = markers[0].args[0]
+            selected = (not (wanted or short)) or exercise in wanted or exercise.split(".")[-1] in short
+            if (item.get_closest_marker("hidden") and not config.getoption("hidden")) or not selected:
+                drop.append(item)
+                continue
+            points = item.get_closest_marker("points")
+            self.results[item.nodeid] = CheckResult(
+                nodeid=item.nodeid, name=item.name, lesson=lesson.id, exercise=exercise,
+                max_points=float(points.args[0]) if points else 1.0,
+                hidden=item.get_closest_marker("hidden") is not None,
+            )
+            keep.append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Start the warm worker pool now, so torch imports while the first checks are being set up."""
+        if self.results and len(self.results) == len(session.items) and self.config.option.tbstyle == "auto":
+            self.config.option.tbstyle = "no"  # the score table carries each failure's message
+            self.config.option.reportchars = ""
+        submissions = [lesson.submission for lesson in self.lessons.values() if lesson.submission]
+        if self.results and submissions:
+            preload = sorted({name for sub in submissions for name in preload_for(sub)})
+            self.zygote = Zygote(preload)
+            self.zygote.start()
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        return [f"gradekit: hidden checks {'included' if config.getoption('hidden') else 'not included'}"]
+
+    # ---- running ------------------------------------------------------------------------------
+
+    def run_probe(self, item: pytest.Item, probe: str, args: dict, time_limit: float | None) -> Outcome:
+        """Call `probe` from the item's lesson probes in a fresh worker."""
+        lesson = self.lesson_of(Path(item.path))
+        if lesson.problem or lesson.submission is None:
+            feedback.fail(lesson.problem or "nothing to grade")
+        if lesson.submission.problems:
+            feedback.fail("; ".join(lesson.submission.problems))
+        probe_files = [lesson.graders / "probes.py"]
+        local = Path(item.path).parent / "probes.py"
+        if local != probe_files[0] and local.exists():
+            probe_files.append(local)
+        marker = item.get_closest_marker("time_limit")
+        seconds = time_limit or (marker.args[0] if marker else DEFAULT_TIME_LIMIT)
+        limits = Limits(seconds=seconds * self.config.getoption("time_limit_factor"),
+                        memory_bytes=int(self.config.getoption("worker_memory_gb") * 1024**3))
+        if self.zygote is None:
+            self.zygote = Zygote(preload_for(lesson.submission))
+        return self.zygote.call(lesson.submission, probe_files, probe, args, limits)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call):
+        report = yield
+        result = self.results.get(item.nodeid)
+        if result is None:
+            return report
+        if report.when == "call" or report.outcome != "passed":
+            result.seconds += report.duration
+            if report.passed:
+                result.status, result.message = "passed", ""
+            elif report.skipped:
+                result.status, result.message = "failed", "the check was skipped, so it earns nothing"
+            else:
+                result.status = "failed"
+                result.message = self._message(call)
+        item.user_properties[:] = [p for p in item.user_properties if p[0] not in ("exercise", "points", "max_points", "hidden")]
+        item.user_properties += [("exercise", result.exercise), ("points", result.points),
+                                 ("max_points", result.max_points), ("hidden", result.hidden)]
+        return report
+
+    @staticmethod
+    def _message(call) -> str:
+        """The student's message for a failure: the check's own words, or a short note on a grader error."""
+        if call.excinfo is None:
+            return "failed"
+        error = call.excinfo.value
+        if isinstance(error, pytest.fail.Exception):
+            return str(error.msg)
+        if isinstance(error, AssertionError):
+            return str(error).split("\nassert ")[0] or "a check's condition did not hold"
+        return f"the grader itself failed ({type(error).__name__}: {error}); please report this to course staff"
+
+    # ---- reporting ----------------------------------------------------------------------------
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus, config: pytest.Config) -> None:
+        if not self.results:
+            return
+        from .report import score_table
+
+        terminalreporter.write("\n" + score_table(self.lessons, list(self.results.values())) + "\n")
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus) -> None:
+        if self.zygote is not None:
+            self.zygote.stop()
+        path = self.config.getoption("grade_json")
+        if path and self.results:
+            from .report import json_report
+
+            Path(path).write_text(json.dumps(json_report(self.lessons, list(self.results.values())), indent=2) + "\n")
+
+
+@pytest.fixture
+def run(request: pytest.FixtureRequest):
+    """Call a probe of this lesson on the submission: `run("round_trip", seed=0)` returns its plain result.
+
+    A failure of the student's code (an exception, a timeout, a crash, a missing name) fails the check with
+    a message in the course's terms; `doing` names what was being called. `run.outcome(...)` returns the raw
+    Outcome instead, for checks that expect the student's code to refuse something.
+    """
+    session: GradingSession = request.config.pluginmanager.get_plugin("gradekit-session")
+    item = request.node
+
+    def call(probe: str, doing: str | None = None, time_limit: float | None = None, **args):
+        __tracebackhide__ = True
+        outcome = session.run_probe(item, probe, args, time_limit)
+        if outcome.status != "ok":
+            feedback.fail(feedback.explain(outcome, doing or probe.replace("_", " ")))
+        return outcome.value
+
+    def raw(probe: str, time_limit: float | None = None, **args) -> Outcome:
+        return session.run_probe(item, probe, args, time_limit)
+
+    call.outcome = raw
+    return call
