@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from .regions import has_regions, starter_code, starter_markdown
+from .regions import has_regions, solution_text, starter_code, starter_markdown
 from .source import GRADED, PARAMETERS, LessonSource
 
 NOTEBOOK_METADATA = {
@@ -15,16 +15,21 @@ NOTEBOOK_METADATA = {
 KEPT_TAGS = (GRADED, PARAMETERS)
 
 
-def _starter_text(source: LessonSource, cell) -> str:
-    """Return one cell's text as the student receives it."""
+def _starter_text(source: LessonSource, cell, solved: bool = False) -> str:
+    """Return one cell's text as the student receives it (or, `solved`, as the reference runs it)."""
+    if solved:
+        return solution_text(cell.text)
     where = f"{source.path}, cell {cell.index}"
     if cell.kind == "markdown":
         return starter_markdown(cell.text, where)
     return starter_code(cell.text, cell.exercise, where) if has_regions(cell.text) else cell.text
 
 
-def starter_module(source: LessonSource) -> str:
-    """Write the starter module: the graded cells only, stubs in place of solutions, `# %%` cell markers kept."""
+def starter_module(source: LessonSource, solved: bool = False) -> str:
+    """Write the starter module: the graded cells only, stubs in place of solutions, `# %%` cell markers kept.
+
+    With `solved`, the same module with the reference code in place: what tests and benchmarks grade.
+    """
     docstring = (
         f'"""{source.title}: starter module for lesson {source.lesson} ({source.slug}).\n\n'
         f"Fill in the stubs (each raises NotImplementedError), then check your work with\n"
@@ -36,19 +41,22 @@ def starter_module(source: LessonSource) -> str:
     parts = [docstring]
     for cell in source.cells:
         if cell.kind == "code" and cell.graded:
-            parts.append("# %%\n" + _starter_text(source, cell).strip("\n"))
+            parts.append("# %%\n" + _starter_text(source, cell, solved).strip("\n"))
     return "\n\n\n".join(parts) + "\n"
 
 
-def release_notebook(source: LessonSource) -> str:
-    """Write the release notebook (nbformat 4.5, stable cell ids, no outputs) with the solutions stripped."""
+def release_notebook(source: LessonSource, solved: bool = False) -> str:
+    """Write the release notebook (nbformat 4.5, stable cell ids, no outputs) with the solutions stripped.
+
+    With `solved`, the reference notebook: the same cells with the solutions in place.
+    """
     import nbformat
 
     notebook = nbformat.v4.new_notebook()
     notebook.nbformat_minor = 5
     notebook.metadata = dict(NOTEBOOK_METADATA)
     for cell in source.cells:
-        text = _starter_text(source, cell)
+        text = _starter_text(source, cell, solved)
         tags = [tag for tag in cell.tags if tag in KEPT_TAGS]
         metadata = {"tags": tags} if tags else {}
         if cell.kind == "markdown":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,6 +73,7 @@ class Zygote:
             [self.python, "-I", "-c", bootstrap], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
             cwd=self.scratch,
         )
+        self.scratch.mkdir(parents=True, exist_ok=True)
         wire.write_frame(self.process.stdin.fileno(), {"preload": self.preload})
         self._ready = False
 
@@ -125,7 +127,8 @@ class Zygote:
         return outcome
 
     def stop(self) -> None:
-        """Close the zygote (it exits when its input closes) and forget it."""
+        """Close the zygote (it exits when its input closes), forget it and remove the scratch folders."""
+        shutil.rmtree(self.scratch, ignore_errors=True)
         if self.process is not None:
             try:
                 self.process.stdin.close()

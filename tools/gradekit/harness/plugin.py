@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from . import feedback
-from .client import Limits, Outcome, Zygote, preload_for
+from .client import DEFAULT_PRELOAD, Limits, Outcome, Zygote, preload_for
 from .submission import Submission, SubmissionError, choose_in_folder, read_submission
 
 LESSON_DIR = re.compile(r"^\d+_\d+_\d+$")
@@ -45,7 +45,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "time_limit(seconds): wall-clock limit for each worker call of a check",
     ):
         config.addinivalue_line("markers", line)
-    config.pluginmanager.register(GradingSession(config), "gradekit-session")
+    session = GradingSession(config)
+    config.pluginmanager.register(session, "gradekit-session")
+    if any("graders" in Path(str(arg).split("::")[0]).resolve().parts for arg in config.args):
+        session.start_zygote(list(DEFAULT_PRELOAD) + ["torchvision"])  # torch imports while pytest collects
 
 
 @dataclass
@@ -146,6 +149,14 @@ class GradingSession:
 
     # ---- collection ---------------------------------------------------------------------------
 
+    def pytest_ignore_collect(self, collection_path: Path, config: pytest.Config):
+        """Leave hidden checks unread unless --hidden: nothing of them is imported in a student's run."""
+        if not config.getoption("hidden") and collection_path.name == "hidden":
+            parent = collection_path.parent
+            if LESSON_DIR.match(parent.name) and parent.parent.name == "graders":
+                return True
+        return None
+
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         """Check every grader test's markers, drop hidden checks unless --hidden, apply --exercise."""
@@ -185,14 +196,18 @@ class GradingSession:
             self.config.option.reportchars = ""
         submissions = [lesson.submission for lesson in self.lessons.values() if lesson.submission]
         if self.results and submissions:
-            preload = sorted({name for sub in submissions for name in preload_for(sub)})
-            self.zygote = Zygote(preload)
-            self.zygote.start()
+            self.start_zygote(sorted({name for sub in submissions for name in preload_for(sub)}))
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         return [f"gradekit: hidden checks {'included' if config.getoption('hidden') else 'not included'}"]
 
     # ---- running ------------------------------------------------------------------------------
+
+    def start_zygote(self, preload: list[str]) -> None:
+        """Start the warm worker pool once; later calls keep the one already importing."""
+        if self.zygote is None:
+            self.zygote = Zygote(preload)
+            self.zygote.start()
 
     def run_probe(self, item: pytest.Item, probe: str, args: dict, time_limit: float | None) -> Outcome:
         """Call `probe` from the item's lesson probes in a fresh worker."""

@@ -1,0 +1,86 @@
+"""Hidden checks of lesson 2.3.1 (course staff and CI only): generated sequences, devices, safe loading."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from gradekit.harness.feedback import expect, fail, fmt, same_tensor
+from gradekit.harness.strategies import early_stopping_cases
+
+
+def expected_stops(case: dict, strict: bool) -> list[bool]:
+    """The early-stopping rule: improvement means loss < best - min_delta (or <= on the lenient reading)."""
+    best, counter, delta, stops = float("inf"), 0, case["min_delta"] or 0.0, []
+    for loss in case["losses"]:
+        improved = loss < best - delta if strict else loss <= best - delta and loss < best
+        best, counter = (loss, 0) if improved else (best, counter + 1)
+        stops.append(counter >= case["patience"])
+    return stops
+
+
+@pytest.mark.exercise("2_3_1.ex4")
+@pytest.mark.points(2)
+@settings(max_examples=5, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cases=early_stopping_cases(count=40))
+def test_early_stopping_rule_on_generated_losses(run, cases):
+    traces = run("early_stopping_traces", doing="EarlyStopping.step", cases=cases)
+    for case, trace in zip(cases, traces):
+        got = [step[0] for step in trace]
+        if got in (expected_stops(case, strict=True), expected_stops(case, strict=False)):
+            continue
+        want = expected_stops(case, strict=True)
+        epoch = next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)
+        fail(f"EarlyStopping(patience={case['patience']}, min_delta={case['min_delta'] or 0.0}) on losses "
+             f"{fmt(case['losses'][:epoch + 1], 3)}: step() returned {got[epoch]} at epoch {epoch + 1}, "
+             f"expected {want[epoch]}.")
+
+
+@pytest.mark.exercise("2_3_1.ex1")
+@pytest.mark.points(1)
+def test_load_model_maps_a_cuda_checkpoint_to_the_cpu(run):
+    out = run("load_cuda_saved_model", doing="load_model(MNISTNet(), path_saved_on_a_gpu, device='cpu')", seed=21)
+    for key, value in out["original"].items():
+        same_tensor(out["loaded"][key], value, f"{key} loaded from a GPU-saved file")
+        expect(out["loaded"][key].device == "cpu", f"{key} is on {out['loaded'][key].device}, expected cpu")
+
+
+@pytest.mark.exercise("2_3_1.ex1")
+@pytest.mark.points(1)
+def test_load_model_does_not_run_code_from_the_file(run):
+    out = run("load_file_with_code", doing="load_model(MNISTNet(), untrusted_file)", seed=22)
+    expect(not out["code_ran"], "load_model ran code hidden in the file it loaded: use torch.load(..., "
+                                "weights_only=True). A state_dict needs nothing but tensors.")
+
+
+@pytest.mark.exercise("2_3_1.ex2")
+@pytest.mark.points(1)
+def test_history_reports_the_real_validation_loss(run):
+    out = run("checkpoint_run", doing="train_with_checkpoints(..., epochs=5, every=1)", seed=23, epochs=5, every=1)
+    rows = out["rows"]
+    expect(isinstance(rows, list) and len(rows) == 5, "train_with_checkpoints should return 5 rows for epochs=5.")
+    for row in rows:
+        name = f"epoch_{row['epoch']}.pt"
+        expect(name in out["val_losses"], f"{name} is missing or unreadable.")
+        expect(abs(row["val_loss"] - out["val_losses"][name]) < 1e-5,
+               f"Epoch {row['epoch']}: the history says val_loss {row['val_loss']:.5f}, but the epoch's checkpoint "
+               f"evaluates to {out['val_losses'][name]:.5f} on the validation set.")
+
+
+@pytest.mark.exercise("2_3_1.ex3")
+@pytest.mark.points(2)
+def test_crash_and_resume_with_your_own_loop(run):
+    out = run("own_loop_resume", doing="train_with_checkpoints, crash, resume, train_with_checkpoints",
+              seed=24, total=6, crash_after=3)
+    expect(out["straight"] == out["resumed"],
+           f"Uninterrupted val losses {fmt(out['straight'])} vs crash-and-resume {fmt(out['resumed'])}.")
+    for key, value in out["straight_final"].items():
+        same_tensor(out["resumed_final"][key], value, f"final {key} of the resumed run")
+
+
+@pytest.mark.exercise("2_3_1.ex3")
+@pytest.mark.points(1)
+def test_resume_maps_a_cuda_checkpoint_to_the_cpu(run):
+    out = run("resume_cuda_checkpoint", doing="resume(path_saved_on_a_gpu, model, optimizer, device='cpu')", seed=25)
+    expect(out["returned"] == 4, f"resume returned {out['returned']!r}; the checkpoint was saved after epoch 3.")
+    for key, value in out["saved_model"].items():
+        same_tensor(out["restored_model"][key], value, f"model {key} after resume")

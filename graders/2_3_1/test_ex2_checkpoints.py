@@ -1,0 +1,99 @@
+"""Exercise 2 (2_3_1.ex2): a checkpoint holds model, optimizer, epoch and loss; files at the right epochs."""
+
+import pytest
+
+from gradekit.harness.feedback import expect, fail, fmt, same_tensor
+
+pytestmark = pytest.mark.exercise("2_3_1.ex2")
+
+CHECKPOINT_KEYS = ["epoch", "loss", "model_state_dict", "optimizer_state_dict"]
+
+
+def rows_of(out: dict, doing: str) -> list[dict]:
+    """The history rows a training function returned, or a failure saying what it returned instead."""
+    __tracebackhide__ = True
+    rows = out["rows"]
+    expect(isinstance(rows, list), f"{doing} should return a list of dicts (one per epoch), not {rows}")
+    for row in rows:
+        missing = {"epoch", "train_loss", "val_loss"} - set(row)
+        expect(not missing, f"{doing}: a history row lacks {sorted(missing)}; each row is "
+                            '{"epoch", "train_loss", "val_loss"}.')
+    return rows
+
+
+@pytest.mark.points(2)
+def test_save_checkpoint_keys_and_values(run):
+    out = run("save_checkpoint_file", doing="save_checkpoint(path, model, optimizer, epoch=7, loss=0.25)",
+              seed=5, epoch=7, loss=0.25)
+    expect(out["type"] in ("dict", "OrderedDict"), f"The checkpoint file holds a {out['type']}, not a dict.")
+    expect(out["keys"] == CHECKPOINT_KEYS, f"The checkpoint has keys {out['keys']}; expected exactly {CHECKPOINT_KEYS}.")
+    expect(out["epoch"] == 7, f"checkpoint['epoch'] is {out['epoch']!r}; save_checkpoint was given epoch=7.")
+    expect(out["loss"] == pytest.approx(0.25), f"checkpoint['loss'] is {out['loss']!r}; it was given loss=0.25.")
+    expect(out["saved_model"] is not None, "checkpoint['model_state_dict'] is not a state_dict.")
+    for key, value in out["model"].items():
+        expect(key in out["saved_model"], f"checkpoint['model_state_dict'] lacks {key}.")
+        same_tensor(out["saved_model"][key], value, f"checkpoint['model_state_dict']['{key}']")
+
+
+@pytest.mark.points(2)
+def test_checkpoint_holds_the_optimizer_state(run):
+    out = run("save_checkpoint_file", doing="save_checkpoint(path, model, optimizer, epoch, loss)",
+              seed=6, epoch=3, loss=1.0)
+    saved = out.get("saved_optimizer")
+    amnesia = ("Without Adam's state a resumed run starts with an amnesiac optimizer: giving an experienced pilot "
+               "amnesia. Save optimizer.state_dict() under 'optimizer_state_dict'.")
+    expect(saved is not None, f"checkpoint['optimizer_state_dict'] is missing or not a dict. {amnesia}")
+    for param in range(out["param_count"]):
+        for name in ("exp_avg", "exp_avg_sq"):
+            key = f"{param}.{name}"
+            expect(key in saved, f"The checkpoint's optimizer state has no {name} for parameter {param}. {amnesia}")
+            same_tensor(saved[key], out["optimizer"][key], f"optimizer state {name} of parameter {param}")
+
+
+@pytest.mark.points(2)
+def test_checkpoint_files_at_the_right_epochs(run):
+    out = run("checkpoint_run", doing="train_with_checkpoints(..., epochs=7, every=3)", seed=7, epochs=7, every=3)
+    rows = rows_of(out, "train_with_checkpoints")
+    epochs = [row["epoch"] for row in rows]
+    expect(epochs == list(range(1, 8)), f"With epochs=7 the history covers epochs {epochs}; expected 1 to 7 "
+                                        "(epochs is the number of the last epoch, counted from 1).")
+    periodic = sorted(f for f in out["files"] if f != "best.pt")
+    expect(periodic == ["epoch_3.pt", "epoch_6.pt"],
+           f"With every=3 and 7 epochs the periodic checkpoints are {periodic}; expected ['epoch_3.pt', 'epoch_6.pt'] "
+           "(write epoch_{E}.pt when E is a multiple of every, counting epochs from 1).")
+    expect("best.pt" in out["files"], "train_with_checkpoints wrote no best.pt.")
+
+
+@pytest.mark.points(2)
+def test_best_checkpoint_has_the_lowest_validation_loss(run):
+    out = run("checkpoint_run", doing="train_with_checkpoints(..., epochs=6, every=1)", seed=8, epochs=6, every=1)
+    rows = rows_of(out, "train_with_checkpoints")
+    expect("best.pt" in out["weights"], "best.pt is missing or holds no model weights.")
+    epoch_files = {int(name[6:-3]): name for name in out["weights"] if name.startswith("epoch_")}
+    expect(len(epoch_files) == 6, f"With every=1 there should be 6 epoch files, found {sorted(epoch_files)}.")
+    val = {epoch: out["val_losses"][name] for epoch, name in epoch_files.items()}
+    best_epoch = min(val, key=val.get)
+    matches = [e for e, name in epoch_files.items()
+               if all(out["weights"][name][k].equal(v) for k, v in out["weights"]["best.pt"].items())]
+    if best_epoch not in matches:
+        held = matches[0] if matches else None
+        train = [row["train_loss"] for row in rows]
+        why = ""
+        if held == max(epoch_files):
+            why = (" best.pt holds the last epoch: it must be written only when the validation loss improves "
+                   "(is it written every epoch, or chosen by training loss, which keeps falling?).")
+        fail(f"best.pt should hold the weights of epoch {best_epoch}, the lowest validation loss "
+             f"({fmt([val[e] for e in sorted(val)])}), but it holds epoch {held}'s.{why}"
+             f" Training losses were {fmt(train)}.")
+
+
+@pytest.mark.points(1)
+def test_resumed_run_numbers_its_epochs(run):
+    out = run("checkpoint_run", doing="train_with_checkpoints(..., epochs=10, every=5, start_epoch=6)",
+              seed=9, epochs=10, every=5, start_epoch=6)
+    rows = rows_of(out, "train_with_checkpoints")
+    epochs = [row["epoch"] for row in rows]
+    expect(epochs == [6, 7, 8, 9, 10], f"With start_epoch=6, epochs=10 the history covers {epochs}; expected 6 to 10.")
+    periodic = sorted(f for f in out["files"] if f != "best.pt")
+    expect(periodic == ["epoch_10.pt"], f"With start_epoch=6, epochs=10, every=5 the periodic checkpoints are "
+                                        f"{periodic}; expected ['epoch_10.pt'].")

@@ -1,0 +1,48 @@
+"""Exercise 3 (2_3_1.ex3): resume restores model and optimizer and returns the next epoch; loss continues."""
+
+import pytest
+
+from gradekit.harness.feedback import expect, fail, fmt, same_tensor
+
+pytestmark = pytest.mark.exercise("2_3_1.ex3")
+
+AMNESIA = ("Resuming without the optimizer's state is giving an experienced pilot amnesia: Adam forgets its "
+           "momentum (exp_avg) and adaptive rates (exp_avg_sq) and the loss spikes. "
+           "Call optimizer.load_state_dict(checkpoint['optimizer_state_dict']).")
+
+
+@pytest.mark.points(1)
+def test_resume_returns_the_next_epoch(run):
+    out = run("resume_state", doing="resume(path, model, optimizer)", seed=10, epoch=4)
+    returned = out["returned"]
+    if returned == 4:
+        fail("resume returned 4, the epoch saved in the checkpoint. That epoch is already done: return "
+             "checkpoint['epoch'] + 1, or the resumed run repeats epoch 4.")
+    expect(returned == 5, f"resume returned {returned!r} for a checkpoint saved after epoch 4; expected 5 "
+                          "(the next epoch to run).")
+
+
+@pytest.mark.points(2)
+def test_resume_restores_model_and_optimizer(run):
+    out = run("resume_state", doing="resume(path, model, optimizer)", seed=11, epoch=3)
+    for key, value in out["saved_model"].items():
+        same_tensor(out["restored_model"].get(key), value, f"model {key} after resume")
+    expect(out["restored_optimizer"], f"After resume the optimizer has no state at all. {AMNESIA}")
+    for key, value in out["saved_optimizer"].items():
+        expect(key in out["restored_optimizer"], f"After resume the optimizer lacks state {key}. {AMNESIA}")
+        same_tensor(out["restored_optimizer"][key], value, f"optimizer state {key} after resume")
+
+
+@pytest.mark.points(2)
+def test_resumed_loss_continues_smoothly(run):
+    out = run("resume_continuity", doing="crash after epoch 3, resume, train to epoch 6", seed=12, total=6,
+              crash_after=3)
+    straight, resumed = out["straight"], out["resumed"]
+    if resumed != straight:
+        first = next(i for i, (a, b) in enumerate(zip(straight, resumed)) if a != b)
+        spike = " The loss jumped right after the resume: the spike of a fresh optimizer." \
+            if first == 3 and resumed[3] > straight[3] else ""
+        fail(f"Uninterrupted losses {fmt(straight)} vs crash-and-resume {fmt(resumed)}: they part at epoch "
+             f"{first + 1}.{spike} {AMNESIA if spike else 'Restore both state_dicts exactly.'}")
+    for key, value in out["straight_final"].items():
+        same_tensor(out["resumed_final"][key], value, f"final {key} of the resumed run")

@@ -1,0 +1,83 @@
+"""Exercise 4 (2_3_1.ex4): EarlyStopping's rule, and training that stops, saves and restores the best."""
+
+import pytest
+
+from gradekit.harness.feedback import expect, fail, fmt
+
+pytestmark = pytest.mark.exercise("2_3_1.ex4")
+
+F, T = False, True
+EDGE_CASES = [  # (patience, min_delta or None for the default, losses, what step() must return each epoch)
+    (1, None, [1.0, 1.2, 0.5], [F, T, F]),
+    (2, None, [3.0, 2.0, 2.5, 2.6, 1.0], [F, F, F, T, F]),
+    (3, 0.1, [1.0, 0.95, 0.92, 0.85, 0.80, 0.79, 0.78], [F, F, F, F, F, F, T]),
+    (2, 0.5, [2.0, 1.4, 1.0, 0.85], [F, F, F, F]),
+    (1, 0.0, [0.1, 0.2, 0.3], [F, T, T]),
+]
+
+
+@pytest.mark.points(2)
+def test_early_stopping_rule(run):
+    cases = [{"patience": p, "min_delta": d, "losses": losses} for p, d, losses, _ in EDGE_CASES]
+    traces = run("early_stopping_traces", doing="EarlyStopping.step", cases=cases)
+    for (patience, delta, losses, want), trace in zip(EDGE_CASES, traces):
+        got = [step[0] for step in trace]
+        if got != want:
+            epoch = next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)
+            fail(f"EarlyStopping(patience={patience}, min_delta={delta or 0.0}) on validation losses "
+                 f"{fmt(losses[:epoch + 1], 2)}: step() returned {got[epoch]} at epoch {epoch + 1}, expected "
+                 f"{want[epoch]}. Stop once `patience` epochs in a row failed to improve on best_loss - min_delta.")
+
+
+@pytest.mark.points(1)
+def test_early_stopping_tracks_best_loss_and_counter(run):
+    losses = [2.0, 1.5, 1.7, 1.6, 1.4, 1.9]
+    best, counter = [2.0, 1.5, 1.5, 1.5, 1.4, 1.4], [0, 0, 1, 2, 0, 1]
+    trace = run("early_stopping_traces", doing="EarlyStopping.step",
+                cases=[{"patience": 3, "min_delta": None, "losses": losses}])[0]
+    for epoch, (got, want_best, want_counter) in enumerate(zip(trace, best, counter), start=1):
+        seen = fmt(losses[:epoch], 1)
+        expect(got[1] == want_best, f"After epoch {epoch} (losses {seen}) best_loss is {got[1]}, expected "
+                                    f"{want_best}: the lowest validation loss so far.")
+        expect(got[2] == want_counter, f"After epoch {epoch} (losses {seen}) counter is {got[2]}, expected "
+                                       f"{want_counter}: epochs since the last improvement.")
+
+
+def _run(run, seed: int) -> dict:
+    """train_with_early_stopping on data whose validation loss bottoms out early, then rises."""
+    out = run("early_stopping_run", doing="train_with_early_stopping(..., max_epochs=15, patience=2)", seed=seed,
+              max_epochs=15, patience=2, path_type="str")
+    expect(isinstance(out["rows"], list) and out["rows"], f"train_with_early_stopping returned {out['rows']}, "
+                                                           "not a list of per-epoch rows.")
+    return out
+
+
+@pytest.mark.points(1)
+def test_training_stops_after_patience(run):
+    out = _run(run, seed=13)
+    losses = [row["val_loss"] for row in out["rows"]]
+    best = losses.index(min(losses))
+    expect(len(losses) == best + 1 + 2,
+           f"Validation losses {fmt(losses)}: the best is epoch {best + 1}, so with patience=2 training stops after "
+           f"epoch {best + 3}; it ran {len(losses)} epochs.")
+
+
+@pytest.mark.points(2)
+def test_training_restores_the_best_weights(run):
+    out = _run(run, seed=14)
+    losses = [row["val_loss"] for row in out["rows"]]
+    final = out["final_val_loss"]
+    if abs(final - min(losses)) > 1e-6:
+        fail(f"After training the model's validation loss is {final:.4f}, but the best epoch reached {min(losses):.4f}"
+             f" (losses {fmt(losses)}). Early stopping must restore the best weights from the checkpoint before "
+             "returning: model.load_state_dict(torch.load(checkpoint_path)).")
+
+
+@pytest.mark.points(1)
+def test_best_model_is_saved_to_checkpoint_path(run):
+    out = _run(run, seed=15)
+    expect(out["saved"] is not None, "Nothing loadable was saved at checkpoint_path (a state_dict or a checkpoint dict).")
+    losses = [row["val_loss"] for row in out["rows"]]
+    expect(abs(out["saved_val_loss"] - min(losses)) < 1e-6,
+           f"The weights at checkpoint_path give validation loss {out['saved_val_loss']:.4f}; the best epoch had "
+           f"{min(losses):.4f}. Save the model whenever the validation loss improves.")

@@ -1,0 +1,19 @@
+"""Mistake: best.pt is chosen by the training loss instead of the validation loss."""
+CAUGHT_BY = {"test_best_checkpoint_has_the_lowest_validation_loss": "lowest validation loss"}
+
+
+def train_with_checkpoints(model, optimizer, criterion, train_loader, val_loader, epochs, checkpoint_dir,
+                           every=5, start_epoch=1):
+    checkpoint_dir = Path(checkpoint_dir)
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    history, best = [], float("inf")
+    for epoch in range(start_epoch, epochs + 1):
+        train_loss = train_one_epoch(model, train_loader, optimizer, criterion)
+        val_loss = evaluate(model, val_loader, criterion)
+        history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss})
+        if epoch % every == 0:
+            save_checkpoint(checkpoint_dir / f"epoch_{epoch}.pt", model, optimizer, epoch, val_loss)
+        if train_loss < best:
+            best = train_loss
+            save_checkpoint(checkpoint_dir / "best.pt", model, optimizer, epoch, val_loss)
+    return history

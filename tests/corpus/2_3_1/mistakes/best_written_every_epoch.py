@@ -1,0 +1,17 @@
+"""Mistake: best.pt is overwritten every epoch, whatever the validation loss did."""
+CAUGHT_BY = {"test_best_checkpoint_has_the_lowest_validation_loss": "holds the last epoch"}
+
+
+def train_with_checkpoints(model, optimizer, criterion, train_loader, val_loader, epochs, checkpoint_dir,
+                           every=5, start_epoch=1):
+    checkpoint_dir = Path(checkpoint_dir)
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    history = []
+    for epoch in range(start_epoch, epochs + 1):
+        train_loss = train_one_epoch(model, train_loader, optimizer, criterion)
+        val_loss = evaluate(model, val_loader, criterion)
+        history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss})
+        if epoch % every == 0:
+            save_checkpoint(checkpoint_dir / f"epoch_{epoch}.pt", model, optimizer, epoch, val_loss)
+        save_checkpoint(checkpoint_dir / "best.pt", model, optimizer, epoch, val_loss)
+    return history

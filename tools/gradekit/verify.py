@@ -1,0 +1,75 @@
+"""Prove the graders: the reference solution scores 100 %, the starter 0 %, lesson by lesson.
+
+Grading always goes through `pytest graders/<lesson>` in a subprocess, exactly as a student or CI runs it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .build.pipeline import build, lesson_sources
+from .build.source import read_source
+
+
+def grade(root: Path, lesson: str, submission: Path, hidden: bool = True, extra: tuple[str, ...] = (),
+          timeout: float = 900) -> dict:
+    """Run `pytest graders/<lesson> --submission PATH` and return its JSON report (plus the terminal output)."""
+    with tempfile.TemporaryDirectory(prefix="gradekit-verify-") as scratch:
+        report = Path(scratch) / "report.json"
+        command = [sys.executable, "-m", "pytest", f"graders/{lesson}", "--submission", str(submission),
+                   "--grade-json", str(report), "-q", "-p", "no:cacheprovider", *extra]
+        if hidden:
+            command.append("--hidden")
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=timeout)
+        if not report.exists():
+            raise RuntimeError(f"grading {submission} wrote no report:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        data = json.loads(report.read_text())
+        data["terminal"] = done.stdout
+        return data
+
+
+def solved_module(root: Path, lesson: str, folder: Path) -> Path:
+    """Write the lesson's reference module (the starter with the solutions in place) into `folder`."""
+    from .build.outputs import starter_module
+
+    source = read_source(next(p for p in lesson_sources(root, [lesson])))
+    path = folder / f"{source.module}.py"
+    path.write_text(starter_module(source, solved=True), encoding="utf-8")
+    return path
+
+
+def score(report: dict, lesson: str) -> tuple[float, float]:
+    """Points earned and possible for one lesson in a report."""
+    data = report["lessons"].get(lesson, {"points": 0.0, "max_points": 0.0})
+    return data["points"], data["max_points"]
+
+
+def verify(root: Path, lessons: list[str] | None = None, hidden: bool = True) -> int:
+    """Build, then grade each lesson's reference and starter; print the table; 0 when every claim holds."""
+    result = build(root, lessons)
+    for path in result.written:
+        print(f"wrote {path.relative_to(root)}")
+    graded = [p.parent.name for p in lesson_sources(root, lessons) if (root / "graders" / p.parent.name).is_dir()]
+    rows, ok = [], True
+    with tempfile.TemporaryDirectory(prefix="gradekit-reference-") as scratch:
+        for lesson in graded:
+            reference = solved_module(root, lesson, Path(scratch))
+            manifest = json.loads((root / "assignments" / lesson / "manifest.json").read_text())
+            starter = root / "assignments" / lesson / manifest["module"]
+            got_ref, max_ref = score(grade(root, lesson, reference, hidden), lesson)
+            got_start, max_start = score(grade(root, lesson, starter, hidden), lesson)
+            good = max_ref > 0 and got_ref == max_ref and got_start == 0
+            ok &= good
+            rows.append((lesson, got_ref, max_ref, got_start, max_start, good))
+    print(f"\n{'lesson':8}{'reference solution':>22}{'starter':>18}   verdict")
+    for lesson, got_ref, max_ref, got_start, max_start, good in rows:
+        ref = f"{got_ref:g}/{max_ref:g} ({100 * got_ref / max_ref if max_ref else 0:.0f} %)"
+        start = f"{got_start:g}/{max_start:g} ({100 * got_start / max_start if max_start else 0:.0f} %)"
+        print(f"{lesson:8}{ref:>22}{start:>18}   {'ok' if good else 'WRONG: expected 100 % and 0 %'}")
+    checks = "all checks, hidden included" if hidden else "public checks"
+    print(f"\n{len(rows)} lesson(s) graded with {checks}: {'every claim holds' if ok else 'some claims fail'}")
+    return 0 if ok and rows else 1
