@@ -64,7 +64,8 @@ def explain(outcome: Outcome, doing: str) -> str:
         return f"{doing} ran out of memory (the limit is a few GiB): {kind}: {message[:300]}"
     if kind == "SystemExit":
         return f"{doing}: your code called sys.exit(); a function should return its result instead." + _where(error)
-    return f"{doing} raised {kind}: {message}" + _where(error) + _cell_notes(outcome.cell_errors)
+    short = message if len(message) <= 400 else message[:400].rsplit(" ", 1)[0] + " …"
+    return f"{doing} raised {kind}: {short}" + _where(error) + _cell_notes(outcome.cell_errors)
 
 
 def _tail(outcome: Outcome) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import linecache
 import os
+import re
 import resource
 import sys
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 from . import wire
 
 MAX_MESSAGE = 1500
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class MissingName(AttributeError):
@@ -96,6 +98,7 @@ def describe_error(error: BaseException, student_files: set[str]) -> dict:
         kind, message = "MissingName", str(error.args[0]) if error.args else ""
     else:
         kind, message = type(error).__name__, str(error)
+    message = ANSI.sub("", message)
     return {
         "type": kind,
         "message": message[:MAX_MESSAGE],

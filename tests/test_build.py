@@ -1,0 +1,122 @@
+"""The build: deterministic, up to date, and faithful to the authoring format (stubs, notebook, manifest)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from gradekit.build.outputs import lesson_outputs, starter_module
+from gradekit.build.pipeline import build, lesson_sources
+from gradekit.build.regions import Exercise, RegionError, starter_code, starter_markdown
+from gradekit.build.source import read_source
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = [p.parent.name for p in lesson_sources(ROOT)]
+EXERCISE = Exercise(id="9_9_9.ex3", number="3", title="Resume after a crash")
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_building_twice_gives_identical_bytes(lesson):
+    source = next(p for p in lesson_sources(ROOT, [lesson]))
+    assert lesson_outputs(read_source(source)) == lesson_outputs(read_source(source))
+
+
+def test_committed_assignments_are_up_to_date():
+    assert build(ROOT, check=True).stale == []
+
+
+def test_check_mode_catches_a_stale_starter(tmp_path):
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    build(tmp_path)
+    assert build(tmp_path, check=True).stale == []
+    starter = next((tmp_path / "assignments").glob("*/*.py"))
+    starter.write_text(starter.read_text() + "\n# edited by hand\n")
+    assert build(tmp_path, check=True).stale == [starter]
+    done = subprocess.run([sys.executable, "-m", "gradekit.cli", "--root", str(tmp_path), "build", "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and starter.name in done.stdout
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_starter_imports_cleanly_and_every_stub_names_its_exercise(lesson, tmp_path):
+    manifest = json.loads((ROOT / "assignments" / lesson / "manifest.json").read_text())
+    starter = ROOT / "assignments" / lesson / manifest["module"]
+    probe = (f"import importlib.util, sys; spec = importlib.util.spec_from_file_location('m', {str(starter)!r}); "
+             "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); print('imported')")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.stdout.strip() == "imported", done.stderr
+    text = starter.read_text()
+    ids = {ex["id"] for ex in manifest["exercises"]}
+    stubs = [line for line in text.splitlines() if "raise NotImplementedError(" in line]
+    assert stubs and all(any(i in line for i in ids) and "not implemented yet" in line for line in stubs)
+    assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_release_notebook_is_valid_v4_5_with_ids_and_no_outputs(lesson):
+    manifest = json.loads((ROOT / "assignments" / lesson / "manifest.json").read_text())
+    notebook = nbformat.read(ROOT / "assignments" / lesson / manifest["notebook"], as_version=4)
+    nbformat.validate(notebook)
+    assert (notebook.nbformat, notebook.nbformat_minor) == (4, 5)
+    ids = [cell["id"] for cell in notebook.cells]
+    assert len(set(ids)) == len(ids) and all(ids)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert all(cell.outputs == [] and cell.execution_count is None for cell in code)
+    graded = [cell for cell in code if "graded" in cell.metadata.get("tags", [])]
+    assert [cell["id"] for cell in graded] == manifest["graded_cells"]
+    assert all(cell.source.startswith("# [graded]") for cell in graded)
+    everything = "\n".join(cell.source for cell in notebook.cells)
+    assert "gradekit" not in everything, "the release notebook must run without this repository"
+    for exercise in manifest["exercises"]:
+        assert any(exercise["id"] in cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+
+
+def test_stub_keeps_signature_and_docstring_and_uses_the_hint():
+    text = ('def resume(path, model, optimizer, device="cpu") -> int:\n'
+            '    """Restore and return the next epoch."""\n'
+            "    # BEGIN SOLUTION hint: load both state_dicts\n"
+            "    return 1\n"
+            "    # END SOLUTION\n")
+    out = starter_code(text, EXERCISE, "test")
+    assert out.splitlines()[:2] == text.splitlines()[:2]
+    assert "# TODO 9_9_9.ex3: load both state_dicts" in out
+    assert 'raise NotImplementedError("Exercise 3 (resume after a crash), 9_9_9.ex3: not implemented yet")' in out
+    assert "return 1" not in out
+
+
+def test_nbgrader_markers_are_accepted():
+    text = "def f():\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION\n"
+    out = starter_code(text, EXERCISE, "test")
+    assert "return 2" not in out and "NotImplementedError" in out
+
+
+def test_top_level_region_takes_its_starter_lines():
+    text = 'BEST = {"a": 1}\n# BEGIN SOLUTION\nHARDEST = ["Shirt"]\n# END SOLUTION\n# STARTER: HARDEST = []  # fill in\n'
+    assert starter_code(text, EXERCISE, "test") == 'BEST = {"a": 1}\nHARDEST = []  # fill in'
+
+
+def test_top_level_region_without_starter_lines_is_an_error():
+    with pytest.raises(RegionError, match="STARTER"):
+        starter_code("# BEGIN SOLUTION\nX = 1\n# END SOLUTION\n", EXERCISE, "test")
+
+
+def test_unclosed_region_is_an_error():
+    with pytest.raises(RegionError, match="no matching"):
+        starter_code("def f():\n    # BEGIN SOLUTION\n    return 1\n", EXERCISE, "test")
+
+
+def test_markdown_answer_becomes_a_placeholder():
+    text = "Why are shirts hard?\nBEGIN SOLUTION\nThey look like coats.\nEND SOLUTION"
+    assert starter_markdown(text, "test") == "Why are shirts hard?\n_Your answer here._"
+
+
+def test_solved_module_keeps_the_reference_code():
+    source = read_source(next(p for p in lesson_sources(ROOT, [LESSONS[0]])))
+    solved = starter_module(source, solved=True)
+    assert "raise NotImplementedError(" not in solved and "BEGIN SOLUTION" not in solved

@@ -1,0 +1,74 @@
+"""The judge/worker boundary: plain data and tensors round-trip exactly; anything else is refused."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from gradekit.harness import wire
+
+
+def round_trip(value):
+    tree, blobs = wire.encode(value)
+    read, write = os.pipe()
+    wire.write_frame(write, {"result": tree}, blobs)
+    os.close(write)
+    header, got_blobs = wire.read_frame(read)
+    os.close(read)
+    return wire.decode(header["result"], got_blobs)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int64,
+                                   torch.uint8, torch.bool])
+def test_tensors_round_trip_with_dtype_shape_and_values(dtype):
+    tensor = (torch.arange(12, dtype=torch.float32).reshape(3, 4) - 5).to(dtype)
+    got = round_trip({"t": tensor})["t"]
+    assert isinstance(got, wire.WireTensor)
+    assert got.dtype == str(dtype).removeprefix("torch.") and got.shape == (3, 4)
+    np.testing.assert_array_equal(got.array, tensor.float().numpy() if dtype == torch.bfloat16 else tensor.numpy())
+
+
+def test_plain_data_round_trips_including_nan_and_tuple_keys():
+    value = {"a": [1, 2.5, None, True, "x"], (1, 2): float("inf"), "nan": float("nan")}
+    got = round_trip(value)
+    assert got["a"] == [1, 2.5, None, True, "x"] and got[(1, 2)] == float("inf") and got["nan"] != got["nan"]
+
+
+def test_a_tensor_subclass_is_refused():
+    class Liar(torch.Tensor):
+        pass
+
+    with pytest.raises(wire.WireError, match="subclass"):
+        wire.encode(torch.zeros(2).as_subclass(Liar))
+
+
+def test_arbitrary_objects_are_refused():
+    class AlwaysEqual:
+        def __eq__(self, other):
+            return True
+
+    with pytest.raises(wire.WireError, match="cannot send"):
+        wire.encode([AlwaysEqual()])
+
+
+def test_a_tensor_whose_bytes_do_not_match_its_shape_is_refused():
+    tree, blobs = wire.encode(torch.zeros(4))
+    with pytest.raises(wire.WireError, match="shape"):
+        wire.decode(tree, [blobs[0][:-4]])
+
+
+def test_an_unknown_marker_is_refused():
+    with pytest.raises(wire.WireError):
+        wire.decode({"value": {"$pickle": "gASV"}}, [])
+
+
+def test_a_truncated_frame_is_refused():
+    read, write = os.pipe()
+    os.write(write, b"\x10\x00\x00\x00\x00\x00\x00\x00{")
+    os.close(write)
+    with pytest.raises(EOFError):
+        wire.read_frame(read)
+    os.close(read)
