@@ -83,6 +83,16 @@ def evaluate(model: nn.Module, loader, criterion) -> float:
     return total / max(batches, 1)
 
 
+class MNISTTestSet(datasets.MNIST):
+    """torchvision's MNIST, reading only the 10 000 test images: all that an offline machine has."""
+
+    resources = [(name, md5) for name, md5 in datasets.MNIST.resources if name.startswith("t10k")]
+
+    @property
+    def raw_folder(self) -> str:
+        return str(Path(self.root) / "MNIST" / "raw")
+
+
 def get_mnist_loaders(root: str, batch_size: int, offline_split: bool = False):
     """Return (train_loader, val_loader) for MNIST through torchvision.
 
@@ -91,7 +101,7 @@ def get_mnist_loaders(root: str, batch_size: int, offline_split: bool = False):
     """
     transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
     if offline_split:
-        test_set = datasets.MNIST(root, train=False, download=False, transform=transform)
+        test_set = MNISTTestSet(root, train=False, download=True, transform=transform)
         train_set, val_set = random_split(test_set, [8000, 2000], generator=torch.Generator().manual_seed(0))
     else:
         train_set = datasets.MNIST(root, train=True, download=True, transform=transform)

@@ -1,0 +1,57 @@
+"""Run a release notebook for real with nbclient, with its `parameters` cell overridden (papermill-style)."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+
+def with_parameters(notebook, parameters: dict):
+    """Insert a cell after the one tagged `parameters` that sets the given names (fewer epochs, a data root)."""
+    import nbformat
+
+    lines = ["# Injected by the test run: overrides the parameters cell above."]
+    lines += [f"{name} = {value!r}" for name, value in parameters.items()]
+    cell = nbformat.v4.new_code_cell("\n".join(lines), metadata={"tags": ["injected-parameters"]})
+    cell["id"] = "injected-parameters"
+    index = next((i for i, c in enumerate(notebook.cells) if "parameters" in c.metadata.get("tags", [])), -1)
+    notebook.cells.insert(index + 1, cell)
+    return notebook
+
+
+def execute(text: str, parameters: dict, cwd: Path, timeout: int = 600, allow_errors: bool = False):
+    """Execute a notebook (given as its JSON text) top to bottom in a fresh python3 kernel; return it executed."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = with_parameters(nbformat.reads(text, as_version=4), parameters)
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+                            resources={"metadata": {"path": str(cwd)}})
+    client.execute(env={"MPLBACKEND": "Agg"})
+    return notebook
+
+
+def errors(notebook) -> list[tuple[str, str]]:
+    """(exception name, cell id) for every cell whose output holds an error."""
+    found = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                found.append((output.get("ename", ""), cell.get("id", "")))
+    return found
+
+
+def offline_mnist_root(source: Path, target: Path) -> Path:
+    """Build `target/MNIST/raw/` from MNIST's original test files so torchvision's MNIST class runs offline.
+
+    Only the 10 000 test images exist offline; notebooks run with OFFLINE_SPLIT=True then cut their training
+    and validation sets from them (and say so).
+    """
+    raw = target / "MNIST" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        shutil.copy(source / f"{name}.gz", raw / f"{name}.gz")
+        with gzip.open(source / f"{name}.gz", "rb") as packed, open(raw / name, "wb") as plain:
+            shutil.copyfileobj(packed, plain)
+    return target
