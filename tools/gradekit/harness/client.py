@@ -38,7 +38,8 @@ class Outcome:
     error: dict = field(default_factory=dict)
     cell_errors: list = field(default_factory=list)
     output: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time of the whole worker, fork to exit
+    compute_seconds: float = 0.0  # time inside the probe: the student's code and the probe's own calls
     exit_code: int | None = None
 
 
@@ -118,6 +119,7 @@ class Zygote:
         try:
             header, result_blobs = wire.parse_frame(reply_blobs[0])
             outcome.cell_errors = header.get("cell_errors", [])
+            outcome.compute_seconds = float(header.get("seconds", 0.0))
             if header.get("status") == "ok":
                 outcome.status, outcome.value = "ok", wire.decode(header["result"], result_blobs)
             else:

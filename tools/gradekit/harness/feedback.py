@@ -56,6 +56,8 @@ def explain(outcome: Outcome, doing: str) -> str:
         return f"{doing}: your code returned something the grader cannot read ({outcome.error.get('message')})."
     error = outcome.error
     kind, message = error.get("type", "Error"), error.get("message", "")
+    if kind == "GraderError":
+        return f"{doing}: the grader itself failed ({message}); please report this to course staff."
     if kind == "MissingName":
         return f"{doing}: your submission does not define `{message}`." + _cell_notes(outcome.cell_errors)
     if error.get("not_implemented"):

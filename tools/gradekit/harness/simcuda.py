@@ -51,27 +51,31 @@ class _SimTensor(torch.Tensor):
     @classmethod
     def __torch_dispatch__(cls, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
         """Run the op on the CPU data, refusing plain CPU operands the way CUDA kernels do."""
-        if func in _DISPATCH_SPECIAL:
-            return _DISPATCH_SPECIAL[func](func, args, kwargs or {})
-        uargs, bad = _unwrap_seq(args)
-        if kwargs:
-            ukwargs, bad_kw = _unwrap_kwargs(kwargs)
-            bad = bad or bad_kw
-        else:
-            ukwargs = {}
-        if bad and func not in _CROSS_DEVICE_OK:
-            _check_devices(func, args, kwargs or {})
-        out = func(*uargs, **ukwargs)
-        t = type(out)
-        if t is torch.Tensor:
-            if uargs and out is uargs[0]:
-                return args[0]
-            if ukwargs and out is ukwargs.get("out"):
-                return kwargs["out"]
-            return _SimTensor(out)
-        if t is tuple or t is list:
-            return t(_wrap_output(o, args, uargs) for o in out)
-        return out
+        # Our mode would otherwise intercept every metadata query made here.
+        with _DisableTorchFunction():
+            key = id(func)
+            special = _DISPATCH_SPECIAL.get(key)
+            if special is not None:
+                return special(func, args, kwargs or {})
+            uargs, bad = _unwrap_seq(args)
+            if kwargs:
+                ukwargs, bad_kw = _unwrap_kwargs(kwargs)
+                bad = bad or bad_kw
+            else:
+                ukwargs = {}
+            if bad and key not in _CROSS_DEVICE_OK:
+                _check_devices(func, args, kwargs or {})
+            out = func(*uargs, **ukwargs)
+            t = type(out)
+            if t is torch.Tensor:
+                if uargs and out is uargs[0]:
+                    return args[0]
+                if ukwargs and out is ukwargs.get("out"):
+                    return kwargs["out"]  # type: ignore[index]
+                return _SimTensor(out)
+            if t is tuple or t is list:
+                return t(_wrap_output(o, args, uargs) for o in out)
+            return out
 
     @property
     def device(self) -> torch.device:  # type: ignore[override]
@@ -96,10 +100,12 @@ class _SimTensor(torch.Tensor):
 
     @data.setter
     def data(self, value: torch.Tensor) -> None:
-        """Point this tensor at new data, which counts as moved to the (simulated) GPU."""
-        new = value if type(value) is _SimTensor else _SimTensor(value.detach())
-        _set_tensor_data(self, _SimTensor(new._elem))
-        self._elem = new._elem
+        """Point this tensor at new data; plain CPU data turns it into a CPU tensor, as ``set_data`` would."""
+        if type(value) is _SimTensor:
+            _set_tensor_data(self, _SimTensor(value._elem))
+            self._elem = value._elem
+        else:
+            _become(self, value)
 
     def get_device(self) -> int:  # type: ignore[override]
         """0, the index of the simulated GPU."""
@@ -107,14 +113,18 @@ class _SimTensor(torch.Tensor):
 
     def item(self) -> Any:  # type: ignore[override]
         """The Python number, as ``.item()`` gives for a CUDA tensor."""
-        return self._elem.item()
+        with _DisableTorchFunction():
+            return self._elem.item()
 
     def tolist(self) -> Any:  # type: ignore[override]
         """Nested Python lists, as ``.tolist()`` gives for a CUDA tensor."""
-        return self._elem.tolist()
+        with _DisableTorchFunction():
+            return self._elem.tolist()
 
     def numpy(self, *, force: bool = False) -> Any:  # type: ignore[override]
-        """Refuse, as PyTorch does for a CUDA tensor."""
+        """Refuse (unless ``force=True``), as PyTorch does for a CUDA tensor."""
+        if force:
+            return self._elem.detach().clone().numpy()
         raise TypeError(
             "can't convert cuda:0 device type tensor to numpy. "
             "Use Tensor.cpu() to copy the tensor to host memory first."
@@ -283,16 +293,17 @@ def _d_meta_inplace(func: Any, args: tuple, kwargs: dict) -> Any:
     )
 
 
-_DISPATCH_SPECIAL: dict[Any, Callable[..., Any]] = {_aten._to_copy.default: _d_to_copy}
+# Keyed by id(): hashing an OpOverload runs Python code, and these lookups happen on every op.
+_DISPATCH_SPECIAL: dict[int, Callable[..., Any]] = {id(_aten._to_copy.default): _d_to_copy}
 _META_INPLACE_NAMES = ("unsqueeze_", "squeeze_", "t_", "transpose_", "swapdims_", "swapaxes_",
                        "resize_", "resize_as_", "as_strided_", "set_")
 for _name in _META_INPLACE_NAMES:
     _packet = getattr(_aten, _name, None)
     if _packet is not None:
         for _overload in _packet.overloads():
-            _DISPATCH_SPECIAL[getattr(_packet, _overload)] = _d_meta_inplace
-_CROSS_DEVICE_OK = frozenset({_aten.copy_.default, _aten._copy_from.default,
-                              _aten._copy_from_and_resize.default})
+            _DISPATCH_SPECIAL[id(getattr(_packet, _overload))] = _d_meta_inplace
+_CROSS_DEVICE_OK = frozenset(id(op) for op in (_aten.copy_.default, _aten._copy_from.default,
+                                               _aten._copy_from_and_resize.default))
 _INDEX_ARG = {  # op -> position of the indices argument, which may stay on the CPU
     _aten.index.Tensor: 1, _aten.index_put_.default: 1, _aten.index_put.default: 1,
     _aten._index_put_impl_.default: 1, _aten._unsafe_index.Tensor: 1,
@@ -489,7 +500,63 @@ def _h_meta_inplace(func: Any, args: tuple, kwargs: dict) -> torch.Tensor:
     return self
 
 
+def _swap_unchecked(t1: torch.Tensor, t2: torch.Tensor) -> None:
+    """``torch.utils.swap_tensors`` without its check that nothing else (e.g. a live graph) holds t1."""
+    for name in ("__class__", "__dict__"):
+        tmp = getattr(t1, name)
+        setattr(t1, name, getattr(t2, name))
+        setattr(t2, name, tmp)
+    torch._C._swap_tensor_impl(t1, t2)
+
+
+def _become(t: torch.Tensor, value: torch.Tensor) -> None:
+    """Make the Python object ``t`` hold ``value``'s data (and class), keeping its identity, like ``set_data``."""
+    is_param = isinstance(t, torch.nn.Parameter)
+    with torch.no_grad():
+        new = value.detach() if type(value) is not torch.nn.Parameter else value.data
+        if is_param:
+            new = torch.nn.Parameter(new, t.requires_grad)
+        elif t.requires_grad:
+            new.requires_grad_()
+    _swap_unchecked(t, new)
+
+
+def _swap_tensors(t1: torch.Tensor, t2: torch.Tensor) -> None:
+    """``torch.utils.swap_tensors``, tolerating a live autograd graph when moving to or from the simulated GPU.
+
+    Real ``Module.to("cuda")`` mutates parameters in place (``set_data``) and so works while an old
+    graph still references them; the swap that keeps simulated parameters' identity must match that.
+    """
+    try:
+        _ORIGINAL_SWAP(t1, t2)
+    except RuntimeError as error:
+        if "use_count" not in str(error) or not (type(t1) is _SimTensor or type(t2) is _SimTensor):
+            raise
+        _swap_unchecked(t1, t2)
+
+
+_ORIGINAL_SWAP = torch.utils.swap_tensors
+
+
+def _h_compatible_shallow_copy(func: Any, args: tuple, kwargs: dict) -> bool:
+    """Simulated and plain tensors cannot share ``set_data``: ``Module._apply`` must swap or replace."""
+    if (type(args[0]) is _SimTensor) != (type(args[1]) is _SimTensor):
+        return False
+    return func(*args, **kwargs)
+
+
+def _h_set_data(func: Any, args: tuple, kwargs: dict) -> None:
+    """``plain.data = simulated``: the tensor moves to the simulated GPU in place, as ``set_data`` would."""
+    self, value = args
+    if type(self) is not _SimTensor and type(value) is _SimTensor:
+        _become(self, value)
+        return None
+    return func(*args, **kwargs)
+
+
 _FUNC_HANDLERS: dict[Any, Callable[..., Any]] = {
+    torch._has_compatible_shallow_copy_type: _h_compatible_shallow_copy,
+    torch._C.TensorBase.data.__set__: _h_set_data,
     torch.Tensor.to: _h_to,
     torch.Tensor.cuda: _h_cuda,
     torch.Tensor.cpu: _h_cpu,
@@ -514,10 +581,42 @@ def _contains_sim(seq: Any) -> bool:
     return False
 
 
+_BCE_UNSAFE = (
+    "torch.nn.functional.binary_cross_entropy and torch.nn.BCELoss are unsafe to autocast.\n"
+    "Many models use a sigmoid layer right before the binary cross entropy layer.\n"
+    "In this case, combine the two layers using torch.nn.functional.binary_cross_entropy_with_logits\n"
+    "or torch.nn.BCEWithLogitsLoss.  binary_cross_entropy_with_logits and BCEWithLogits are\n"
+    "safe to autocast."
+)
+_F = torch.nn.functional
+# Ops CUDA autocast runs in float32 but CPU autocast leaves in the low precision: cast their inputs up.
+_AUTOCAST_FP32 = frozenset({
+    _F.softmax, _F.log_softmax, torch.softmax, torch.log_softmax, torch.Tensor.softmax,
+    torch.Tensor.log_softmax, _F.mse_loss, _F.l1_loss, _F.smooth_l1_loss, _F.huber_loss,
+    _F.binary_cross_entropy_with_logits, _F.kl_div, _F.layer_norm, _F.group_norm, _F.softplus,
+    _F.cosine_similarity, torch.exp, torch.Tensor.exp, torch.log, torch.Tensor.log, torch.pow,
+    torch.Tensor.pow, torch.Tensor.__pow__, torch.sum, torch.Tensor.sum, torch.cumsum,
+    torch.Tensor.cumsum, torch.prod, torch.Tensor.prod, torch.logsumexp, torch.Tensor.logsumexp,
+    torch.norm, torch.Tensor.norm,
+})
+
+
+def _fp32(a: Any) -> Any:
+    """A low-precision floating simulated tensor cast to float32; anything else unchanged."""
+    if type(a) is _SimTensor and a.dtype in (torch.float16, torch.bfloat16):
+        return a.float()
+    return a
+
+
 def _autocast_call(func: Any, args: tuple, kwargs: dict) -> Any:
     """Run ``func`` under CPU autocast with the CUDA autocast dtype when it touches simulated tensors."""
     if torch.is_autocast_enabled("cpu") or not (_contains_sim(args) or _contains_sim(kwargs.values())):
         return func(*args, **kwargs)
+    if func is _F.binary_cross_entropy:
+        raise RuntimeError(_BCE_UNSAFE)
+    if func in _AUTOCAST_FP32:
+        args = tuple(_fp32(a) for a in args)
+        kwargs = {k: _fp32(v) for k, v in kwargs.items()}
     prev_dtype = torch.get_autocast_dtype("cpu")
     torch.set_autocast_dtype("cpu", torch.get_autocast_dtype("cuda"))
     torch.set_autocast_enabled("cpu", True)
@@ -801,6 +900,7 @@ def _cuda_patches() -> list[tuple[Any, str, Any]]:
         (acc, "synchronize", nothing),
         (acc, "current_stream", stream),
         (torch, "load", _load_onto_sim),
+        (torch.utils, "swap_tensors", _swap_tensors),
         # DataLoader(pin_memory=True) pins in a helper thread the mode cannot see; pinning is a no-op here.
         (_pin_module, "pin_memory", lambda data, device=None: data),
     ]

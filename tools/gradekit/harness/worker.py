@@ -96,6 +96,8 @@ def describe_error(error: BaseException, student_files: set[str]) -> dict:
     ]
     if isinstance(error, MissingName):
         kind, message = "MissingName", str(error.args[0]) if error.args else ""
+    elif isinstance(error, GraderError):
+        kind, message = "GraderError", str(error)
     else:
         kind, message = type(error).__name__, str(error)
     message = ANSI.sub("", message)
@@ -135,18 +137,26 @@ def load_submission(payload: dict, workdir: Path) -> tuple[types.ModuleType, lis
     return module, cell_errors
 
 
-def _load_probes(paths: list[str]) -> types.ModuleType:
-    """Import the lesson's probe modules by path; the last one is the one whose functions are called."""
+class GraderError(RuntimeError):
+    """A fault of the grader itself (a probe that does not exist), not of the submission."""
+
+
+def _find_probe(paths: list[str], name: str):
+    """Import the lesson's probe modules by path (public first, as `lesson_probes`); find `name`, last first."""
     import importlib.util
 
-    module = None
+    modules = []
     for index, path in enumerate(paths):
-        name = "lesson_probes" if index == 0 else f"lesson_probes_{index}"
-        spec = importlib.util.spec_from_file_location(name, path)
+        module_name = "lesson_probes" if index == 0 else f"lesson_probes_{index}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
         module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
+        sys.modules[module_name] = module
         spec.loader.exec_module(module)
-    return module
+        modules.append(module)
+    for module in reversed(modules):
+        if hasattr(module, name):
+            return getattr(module, name)
+    raise GraderError(f"no probe named {name!r} in {paths}")
 
 
 def serve(request: dict, blobs: list[bytes], result_fd: int) -> None:
@@ -167,8 +177,7 @@ def serve(request: dict, blobs: list[bytes], result_fd: int) -> None:
     reply: dict = {"cell_errors": cell_errors}
     out_blobs: list[bytes] = []
     try:
-        probes = _load_probes(request["probe_files"])
-        probe = getattr(probes, request["probe"])
+        probe = _find_probe(request["probe_files"], request["probe"])
         args = wire.decode_args(request["args"], blobs)
         value = probe(Namespace(module, cell_errors), **args)
         tree, out_blobs = wire.encode(value)

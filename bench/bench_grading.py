@@ -1,0 +1,70 @@
+"""Grading time of a lesson's reference solution, side by side with `python -c "import torch"`, in one run.
+
+    python bench/bench_grading.py [LESSON ...] [--repeat N]
+
+For each lesson: the median wall time of `pytest graders/<lesson>` on the reference (public checks, then
+all checks), the time spent inside the solution's own code during grading (its training), and the ratios
+the targets are stated in: all checks ≤ 1.5 × (import torch + the solution's own time), public ≤ 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from gradekit.verify import solved_module  # noqa: E402
+
+
+def timed(command: list[str]) -> float:
+    """Wall seconds of one command run from the project root (it must succeed)."""
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def grading(lesson: str, submission: Path, hidden: bool, report: Path) -> float:
+    """Wall seconds of `pytest graders/<lesson>` on `submission`; the JSON report lands in `report`."""
+    command = [sys.executable, "-m", "pytest", f"graders/{lesson}", "--submission", str(submission), "-q",
+               "-p", "no:cacheprovider", "--grade-json", str(report)] + (["--hidden"] if hidden else [])
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("lessons", nargs="*", default=["2_3_1"])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    torch_import = statistics.median(timed([sys.executable, "-c", "import torch"]) for _ in range(args.repeat))
+    print(f"python -c 'import torch': {torch_import:.2f} s (median of {args.repeat})\n")
+    print(f"{'lesson':8}{'public':>9}{'all':>9}{'solution code':>15}{'all / (torch + code)':>23}{'public ≤ 5 s':>14}")
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        for lesson in args.lessons:
+            reference = solved_module(ROOT, lesson, folder)
+            report = folder / "report.json"
+            public = statistics.median(grading(lesson, reference, False, report) for _ in range(args.repeat))
+            runs = []
+            for _ in range(args.repeat):
+                runs.append(grading(lesson, reference, True, report))
+                data = json.loads(report.read_text())
+                assert all(c["status"] == "passed" for c in data["checks"]), "the reference must pass every check"
+            everything = statistics.median(runs)
+            own = sum(c["worker_seconds"] for c in data["checks"])
+            ratio = everything / (torch_import + own)
+            print(f"{lesson:8}{public:>8.2f}s{everything:>8.2f}s{own:>14.2f}s{ratio:>22.2f}×"
+                  f"{'yes' if public <= 5 else 'no':>14}")
+
+
+if __name__ == "__main__":
+    main()
