@@ -88,7 +88,7 @@ def test_broken_submissions_lose_only_what_they_break(path, tmp_path):
     report = grade(ROOT, lesson, submission, hidden=True, extra=tuple(meta.get("EXTRA_ARGS", ())))
     lost = [c for c in checks(report) if c["exercise"] in meta["LOST"]]
     kept = [c for c in checks(report) if c["exercise"] not in meta["LOST"]]
-    assert lost and all(c["status"] == "failed" for c in lost), [(c["name"], c["status"]) for c in lost]
-    assert any(meta["MESSAGE"] in c["message"] for c in lost), [c["message"] for c in lost]
+    assert any(c["status"] == "failed" and meta["MESSAGE"] in c["message"] for c in lost), \
+        [(c["name"], c["status"], c["message"][:200]) for c in lost]
     assert kept and all(c["status"] == "passed" for c in kept), [(c["name"], c["message"]) for c in kept
                                                                  if c["status"] != "passed"]
