@@ -43,10 +43,12 @@ def test_early_stopping_tracks_best_loss_and_counter(run):
                                        f"{want_counter}: epochs since the last improvement.")
 
 
-def _run(run, seed: int) -> dict:
-    """train_with_early_stopping on data whose validation loss bottoms out early, then rises."""
-    out = run("early_stopping_run", doing="train_with_early_stopping(..., max_epochs=15, patience=2)", seed=seed,
-              max_epochs=15, patience=2, path_type="str")
+DOING = "train_with_early_stopping(..., max_epochs=15, patience=2)"
+
+
+def with_rows(out: dict) -> dict:
+    """The run's report, once its history is known to be a list of rows."""
+    __tracebackhide__ = True
     expect(isinstance(out["rows"], list) and out["rows"], f"train_with_early_stopping returned {out['rows']}, "
                                                            "not a list of per-epoch rows.")
     return out
@@ -54,7 +56,7 @@ def _run(run, seed: int) -> dict:
 
 @pytest.mark.points(1)
 def test_training_stops_after_patience(run):
-    out = _run(run, seed=13)
+    out = with_rows(run("early_stopping_run", doing=DOING, seed=13, max_epochs=15, patience=2, path_type="str"))
     losses = [row["val_loss"] for row in out["rows"]]
     best = losses.index(min(losses))
     expect(len(losses) == best + 1 + 2,
@@ -64,7 +66,7 @@ def test_training_stops_after_patience(run):
 
 @pytest.mark.points(2)
 def test_training_restores_the_best_weights(run):
-    out = _run(run, seed=13)
+    out = with_rows(run("early_stopping_run", doing=DOING, seed=13, max_epochs=15, patience=2, path_type="str"))
     losses = [row["val_loss"] for row in out["rows"]]
     final = out["final_val_loss"]
     if abs(final - min(losses)) > 1e-6:
@@ -75,7 +77,7 @@ def test_training_restores_the_best_weights(run):
 
 @pytest.mark.points(1)
 def test_best_model_is_saved_to_checkpoint_path(run):
-    out = _run(run, seed=13)
+    out = with_rows(run("early_stopping_run", doing=DOING, seed=13, max_epochs=15, patience=2, path_type="str"))
     expect(out["saved"] is not None, "Nothing loadable was saved at checkpoint_path (a state_dict or a checkpoint dict).")
     losses = [row["val_loss"] for row in out["rows"]]
     expect(abs(out["saved_val_loss"] - min(losses)) < 1e-6,

@@ -54,8 +54,11 @@ def preload_for(submission: Submission) -> list[str]:
 class Zygote:
     """A warm process that forks one worker per probe call; restarted if anything kills it."""
 
-    def __init__(self, preload: list[str], python: str = sys.executable) -> None:
+    def __init__(self, preload: list[str], python: str = sys.executable, jobs: int = 1) -> None:
         self.preload = preload
+        self.jobs = jobs
+        self.replies: dict[int, tuple[dict, list[bytes]]] = {}
+        self.in_flight: set[int] = set()
         self.python = python
         self.process: subprocess.Popen | None = None
         self.scratch = Path(tempfile.mkdtemp(prefix="gradekit-"))
@@ -75,8 +78,10 @@ class Zygote:
             cwd=self.scratch,
         )
         self.scratch.mkdir(parents=True, exist_ok=True)
-        wire.write_frame(self.process.stdin.fileno(), {"preload": self.preload})
+        wire.write_frame(self.process.stdin.fileno(), {"preload": self.preload, "jobs": self.jobs})
         self._ready = False
+        self.replies.clear()
+        self.in_flight.clear()
 
     def _wait_ready(self) -> None:
         """Block until the zygote has imported its modules."""
@@ -84,20 +89,21 @@ class Zygote:
             header, _ = wire.read_frame(self.process.stdout.fileno())
             self._ready = bool(header.get("ready"))
 
-    def call(self, submission: Submission, probe_files: list[Path], probe: str, args: dict,
-             limits: Limits, seed: int = 0) -> Outcome:
-        """Run `probe(submission, **args)` in a fresh worker and return its decoded outcome."""
+    def submit(self, submission: Submission, probe_files: list[Path], probe: str, args: dict,
+               limits: Limits, seed: int = 0) -> int:
+        """Queue `probe(submission, **args)` for a fresh worker; return the request's id (see `result`)."""
         if self.process is None or self.process.poll() is not None:
             self.start()
         tree, blobs = wire.encode_args(args)
-        workdir = self.scratch / f"call-{next(self.calls):04d}"
+        number = next(self.calls)
         request = {
             "op": "run",
+            "id": number,
             "probe": probe,
             "probe_files": [str(p) for p in probe_files],
             "submission": submission.payload(),
             "args": tree,
-            "workdir": str(workdir),
+            "workdir": str(self.scratch / f"call-{number:04d}"),
             "timeout": limits.seconds,
             "cpu_seconds": int(limits.seconds * max(limits.threads, 1) + 5),
             "memory_bytes": limits.memory_bytes,
@@ -106,12 +112,36 @@ class Zygote:
             "seed": seed,
         }
         try:
-            self._wait_ready()
             wire.write_frame(self.process.stdin.fileno(), request, blobs)
-            reply, reply_blobs = wire.read_frame(self.process.stdout.fileno())
-        except (EOFError, BrokenPipeError, OSError) as error:
+            self.in_flight.add(number)
+        except OSError:
+            self.stop()
+        return number
+
+    def result(self, number: int) -> Outcome:
+        """Wait for the reply to request `number` (replies to others are kept for later) and decode it."""
+        try:
+            self._wait_ready()
+            while number not in self.replies:
+                if number not in self.in_flight:
+                    raise EOFError("the request was lost")
+                reply, blobs = wire.read_frame(self.process.stdout.fileno())
+                self.replies[reply.get("id")] = (reply, blobs)
+                self.in_flight.discard(reply.get("id"))
+        except (EOFError, OSError, ValueError) as error:
             self.stop()
             return Outcome(status="died", error={"type": "GraderError", "message": f"the worker pool died: {error}"})
+        reply, reply_blobs = self.replies.pop(number)
+        return self._decode(reply, reply_blobs)
+
+    def call(self, submission: Submission, probe_files: list[Path], probe: str, args: dict,
+             limits: Limits, seed: int = 0) -> Outcome:
+        """Run `probe(submission, **args)` in a fresh worker and return its decoded outcome."""
+        return self.result(self.submit(submission, probe_files, probe, args, limits, seed))
+
+    @staticmethod
+    def _decode(reply: dict, reply_blobs: list[bytes]) -> Outcome:
+        """Turn the zygote's reply (and the worker's frame inside it) into an Outcome of plain data."""
         outcome = Outcome(status=reply["status"], output=reply.get("output", ""),
                           seconds=reply.get("seconds", 0.0), exit_code=reply.get("exit_code"))
         if reply["status"] != "replied":

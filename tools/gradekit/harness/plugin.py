@@ -7,8 +7,12 @@ Grader tests live in graders/<lesson>/ (public) and graders/<lesson>/hidden/ (CI
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
+import os
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="scale every check's time limit by F (default 1)")
     group.addoption("--worker-memory-gb", type=float, default=4.0, metavar="GB",
                     help="memory a worker may use beyond the warm process (default 4)")
+    group.addoption("--worker-jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
+                    help="workers running at once (default: 2, or 1 on a one-core machine)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -199,6 +205,18 @@ class GradingSession:
         submissions = [lesson.submission for lesson in self.lessons.values() if lesson.submission]
         if self.results and submissions:
             self.start_zygote(sorted({name for sub in submissions for name in preload_for(sub)}))
+            self.prefetch(session.items)
+
+    def prefetch(self, items: list[pytest.Item]) -> None:
+        """Queue every probe call a check makes with literal arguments, so workers run ahead of the checks."""
+        for item in items:
+            lesson = self.lesson_of(Path(item.path))
+            if item.nodeid not in self.results or lesson.problem or not lesson.submission or lesson.submission.problems:
+                continue
+            for probe, args, time_limit in planned_calls(item):
+                key, probe_files, limits = self._call_spec(item, lesson, probe, args, time_limit)
+                if key not in self.memo:
+                    self.memo[key] = self.zygote.submit(lesson.submission, probe_files, probe, args, limits)
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         return [f"gradekit: hidden checks {'included' if config.getoption('hidden') else 'not included'}"]
@@ -208,16 +226,11 @@ class GradingSession:
     def start_zygote(self, preload: list[str]) -> None:
         """Start the warm worker pool once; later calls keep the one already importing."""
         if self.zygote is None:
-            self.zygote = Zygote(preload)
+            self.zygote = Zygote(preload, jobs=self.config.getoption("worker_jobs"))
             self.zygote.start()
 
-    def run_probe(self, item: pytest.Item, probe: str, args: dict, time_limit: float | None) -> Outcome:
-        """Call `probe` from the item's lesson probes in a fresh worker."""
-        lesson = self.lesson_of(Path(item.path))
-        if lesson.problem or lesson.submission is None:
-            feedback.fail(lesson.problem or "nothing to grade")
-        if lesson.submission.problems:
-            feedback.fail("; ".join(lesson.submission.problems))
+    def _call_spec(self, item: pytest.Item, lesson: Lesson, probe: str, args: dict, time_limit: float | None):
+        """The probe files and limits of one call, and the key identical calls share."""
         probe_files = [lesson.graders / "probes.py"]
         local = Path(item.path).parent / "probes.py"
         if local != probe_files[0] and local.exists():
@@ -227,11 +240,24 @@ class GradingSession:
         limits = Limits(seconds=seconds * self.config.getoption("time_limit_factor"),
                         memory_bytes=int(self.config.getoption("worker_memory_gb") * 1024**3))
         key = (lesson.id, tuple(map(str, probe_files)), probe, repr(sorted(args.items())), limits.seconds)
-        if key in self.memo:
-            return self.memo[key]
+        return key, probe_files, limits
+
+    def run_probe(self, item: pytest.Item, probe: str, args: dict, time_limit: float | None) -> Outcome:
+        """Call `probe` from the item's lesson probes in a fresh worker."""
+        lesson = self.lesson_of(Path(item.path))
+        if lesson.problem or lesson.submission is None:
+            feedback.fail(lesson.problem or "nothing to grade")
+        if lesson.submission.problems:
+            feedback.fail("; ".join(lesson.submission.problems))
+        key, probe_files, limits = self._call_spec(item, lesson, probe, args, time_limit)
+        found = self.memo.get(key)
+        if isinstance(found, Outcome):
+            return found
         if self.zygote is None:
-            self.zygote = Zygote(preload_for(lesson.submission))
-        outcome = self.zygote.call(lesson.submission, probe_files, probe, args, limits)
+            self.start_zygote(preload_for(lesson.submission))
+        if found is None:
+            found = self.zygote.submit(lesson.submission, probe_files, probe, args, limits)
+        outcome = self.zygote.result(found)
         if item.nodeid in self.results:
             self.results[item.nodeid].worker_seconds += outcome.compute_seconds
         self.memo[key] = outcome
@@ -286,6 +312,38 @@ class GradingSession:
             from .report import json_report
 
             Path(path).write_text(json.dumps(json_report(self.lessons, list(self.results.values())), indent=2) + "\n")
+
+
+def planned_calls(item: pytest.Item) -> list[tuple[str, dict, float | None]]:
+    """The `run("probe", key=value, ...)` calls in a check's source whose arguments are literals or params."""
+    function = getattr(item, "function", None)
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (TypeError, OSError, SyntaxError):
+        return []
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    calls = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "run"
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            continue
+        args, time_limit, literal = {}, None, len(node.args) == 1
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                literal = False
+            elif keyword.arg == "doing":
+                continue
+            elif isinstance(keyword.value, ast.Name) and keyword.value.id in params:
+                args[keyword.arg] = params[keyword.value.id]
+            else:
+                try:
+                    args[keyword.arg] = ast.literal_eval(keyword.value)
+                except ValueError:
+                    literal = False
+        if literal:
+            time_limit = args.pop("time_limit", None)
+            calls.append((node.args[0].value, args, time_limit))
+    return calls
 
 
 @pytest.fixture

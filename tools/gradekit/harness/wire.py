@@ -226,3 +226,30 @@ def parse_frame(data: bytes) -> tuple[dict, list[bytes]]:
         blobs.append(data[offset:offset + n])
         offset += n
     return header, blobs
+
+
+class FrameReader:
+    """Collect frames from a descriptor without blocking past what `select` said is there."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = bytearray()
+
+    def read_available(self) -> tuple[list[tuple[dict, list[bytes]]], bool]:
+        """Read once; return the complete frames now buffered and whether the descriptor is still open."""
+        chunk = os.read(self.fd, 1 << 20)
+        self.buffer.extend(chunk)
+        frames = []
+        while len(self.buffer) >= 8:
+            (size,) = struct.unpack("<Q", self.buffer[:8])
+            if size > MAX_FRAME:
+                raise WireError("frame header too large")
+            if len(self.buffer) < 8 + size:
+                break
+            header = json.loads(bytes(self.buffer[8:8 + size]))
+            total = 8 + size + sum(header.get("$blobs", []))
+            if len(self.buffer) < total:
+                break
+            frames.append(parse_frame(bytes(self.buffer[:total])))
+            del self.buffer[:total]
+        return frames, bool(chunk)

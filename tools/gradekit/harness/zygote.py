@@ -1,8 +1,9 @@
 """The zygote: a warm process (torch already imported) that forks one worker per check and polices it.
 
-It reads requests on fd 0 and answers on fd 1. It never runs student code itself: each request forks a
-child (see worker.py); the zygote waits for the child's reply with a wall-clock deadline, kills the child's
-whole process group when the deadline passes, and tells the judge what happened.
+It reads requests on fd 0 and answers on fd 1, each reply tagged with its request's id. It never runs student
+code itself: each request forks a child (see worker.py), up to `jobs` children at a time; the zygote waits
+for each child's reply with a wall-clock deadline, kills the child's whole process group when the deadline
+passes or the reply is in, and tells the judge what happened.
 """
 
 from __future__ import annotations
@@ -14,12 +15,41 @@ import signal
 import struct
 import sys
 import time
+from collections import deque
+from dataclasses import dataclass, field
 
 from . import wire
 
 PROTOCOL_IN, PROTOCOL_OUT = 0, 1
-MAX_REPLY = wire.MAX_FRAME
 OUTPUT_TAIL = 2000
+
+
+@dataclass
+class Running:
+    """A worker in flight: its request, process, result pipe, deadline and what it has sent so far."""
+
+    request: dict
+    pid: int
+    read_fd: int
+    started: float
+    data: bytearray = field(default_factory=bytearray)
+
+    @property
+    def deadline(self) -> float:
+        return self.started + self.request["timeout"]
+
+    def complete(self) -> bool:
+        """True once a whole reply frame has arrived (the worker may linger; it is killed then)."""
+        if len(self.data) < 8:
+            return False
+        (size,) = struct.unpack("<Q", self.data[:8])
+        if size > len(self.data) - 8:
+            return False
+        try:
+            header = wire.json.loads(bytes(self.data[8:8 + size]))
+            return 8 + size + sum(header.get("$blobs", [])) <= len(self.data)
+        except ValueError:
+            return True
 
 
 def _kill_group(pid: int) -> None:
@@ -29,33 +59,6 @@ def _kill_group(pid: int) -> None:
             kill()
         except (ProcessLookupError, PermissionError):
             pass
-
-
-def _collect(read_fd: int, deadline: float) -> tuple[bytes, bool]:
-    """Read one complete frame from the worker, or stop at the deadline; return (bytes, timed_out)."""
-    data = bytearray()
-    while True:
-        if len(data) >= 8:
-            (size,) = struct.unpack("<Q", data[:8])
-            if size <= len(data) - 8:
-                try:
-                    header = wire.json.loads(bytes(data[8:8 + size]))
-                    if 8 + size + sum(header.get("$blobs", [])) <= len(data):
-                        return bytes(data), False
-                except ValueError:
-                    return bytes(data), False
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return bytes(data), True
-        ready, _, _ = select.select([read_fd], [], [], left)
-        if not ready:
-            continue
-        chunk = os.read(read_fd, 1 << 20)
-        if not chunk:
-            return bytes(data), False
-        data.extend(chunk)
-        if len(data) > MAX_REPLY:
-            return bytes(data[:MAX_REPLY]), False
 
 
 def _output_tail(workdir: str) -> str:
@@ -69,8 +72,8 @@ def _output_tail(workdir: str) -> str:
         return ""
 
 
-def run_one(request: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
-    """Fork a worker for one probe call and report its outcome: ok, error, timeout or died."""
+def start(request: dict, blobs: list[bytes]) -> Running:
+    """Fork a worker for one probe call."""
     from . import worker
 
     read_fd, write_fd = os.pipe()
@@ -87,20 +90,61 @@ def run_one(request: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         finally:
             os._exit(code)
     os.close(write_fd)
-    data, timed_out = _collect(read_fd, started + request["timeout"])
-    os.close(read_fd)
-    _kill_group(pid)
-    _, status = os.waitpid(pid, 0)
+    return Running(request=request, pid=pid, read_fd=read_fd, started=started)
+
+
+def finish(job: Running, timed_out: bool) -> tuple[dict, list[bytes]]:
+    """Kill and reap a worker; describe its outcome: replied, timeout or died."""
+    os.close(job.read_fd)
+    _kill_group(job.pid)
+    _, status = os.waitpid(job.pid, 0)
     reply = {
-        "seconds": time.monotonic() - started,
-        "output": _output_tail(request["workdir"]),
+        "id": job.request.get("id"),
+        "seconds": time.monotonic() - job.started,
+        "output": _output_tail(job.request["workdir"]),
         "exit_code": os.waitstatus_to_exitcode(status),
     }
     if timed_out:
         return {**reply, "status": "timeout"}, []
-    if not data:
+    if not job.data:
         return {**reply, "status": "died"}, []
-    return {**reply, "status": "replied"}, [data]
+    return {**reply, "status": "replied"}, [bytes(job.data[:wire.MAX_FRAME])]
+
+
+def serve_forever(out: int, jobs: int) -> None:
+    """Run requests as they come, at most `jobs` workers at once, answering each when it ends."""
+    pending: deque = deque()
+    running: dict[int, Running] = {}
+    reader = wire.FrameReader(PROTOCOL_IN)
+    open_input = True
+    while open_input or pending or running:
+        while pending and len(running) < jobs:
+            job = start(*pending.popleft())
+            running[job.read_fd] = job
+        now = time.monotonic()
+        wait = min((job.deadline for job in running.values()), default=now + 3600) - now
+        watched = list(running) + ([PROTOCOL_IN] if open_input else [])
+        ready, _, _ = select.select(watched, [], [], max(wait, 0))
+        for fd in ready:
+            if fd == PROTOCOL_IN:
+                frames, open_input = reader.read_available()
+                for request, blobs in frames:
+                    if request.get("op") == "exit":
+                        open_input = False
+                    else:
+                        pending.append((request, blobs))
+                continue
+            job = running[fd]
+            chunk = os.read(fd, 1 << 20)
+            job.data.extend(chunk)
+            if not chunk or job.complete() or len(job.data) > wire.MAX_FRAME:
+                del running[fd]
+                wire.write_frame(out, *finish(job, timed_out=False))
+        now = time.monotonic()
+        for fd, job in list(running.items()):
+            if now >= job.deadline:
+                del running[fd]
+                wire.write_frame(out, *finish(job, timed_out=True))
 
 
 def main() -> None:
@@ -115,15 +159,7 @@ def main() -> None:
         except Exception:  # noqa: BLE001 - a module missing here is imported (and fails) in the worker instead
             pass
     wire.write_frame(out, {"ready": True, "pid": os.getpid()})
-    while True:
-        try:
-            request, blobs = wire.read_frame(PROTOCOL_IN)
-        except EOFError:
-            return
-        if request.get("op") == "exit":
-            return
-        reply, reply_blobs = run_one(request, blobs)
-        wire.write_frame(out, reply, reply_blobs)
+    serve_forever(out, max(1, int(header.get("jobs", 1))))
 
 
 if __name__ == "__main__":
