@@ -111,3 +111,10 @@ def test_os_exit_in_a_probe_fails_only_that_check(lesson):
     lesson.runpytest_subprocess("graders/9_9_9", "--grade-json", "r.json")
     statuses = {c["name"]: c["status"] for c in json.loads((lesson.path / "r.json").read_text())["checks"]}
     assert statuses["test_exit"] == "failed" and statuses["test_doubles"] == "passed"
+
+
+def test_junit_xml_carries_exercise_and_points(lesson):
+    lesson.runpytest_subprocess("graders/9_9_9", "--junitxml", "junit.xml")
+    xml = (lesson.path / "junit.xml").read_text()
+    assert '<property name="exercise" value="9_9_9.ex1" />' in xml
+    assert '<property name="points" value="2.0" />' in xml and '<property name="max_points" value="2.0" />' in xml

@@ -278,9 +278,10 @@ class GradingSession:
             else:
                 result.status = "failed"
                 result.message = self._message(call)
-        item.user_properties[:] = [p for p in item.user_properties if p[0] not in ("exercise", "points", "max_points", "hidden")]
-        item.user_properties += [("exercise", result.exercise), ("points", result.points),
-                                 ("max_points", result.max_points), ("hidden", result.hidden)]
+        grading = [("exercise", result.exercise), ("points", result.points), ("max_points", result.max_points),
+                   ("hidden", result.hidden)]
+        for holder in (item, report):  # the report copied the item's properties already: update both
+            holder.user_properties[:] = [p for p in holder.user_properties if p[0] not in dict(grading)] + grading
         return report
 
     @staticmethod
