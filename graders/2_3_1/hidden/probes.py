@@ -33,11 +33,14 @@ def load_file_with_code(sub, seed: int) -> dict:
     state = dict(model.state_dict())
     state["_payload"] = _Payload()
     torch.save(state, "untrusted.pth")
+    error = None
     try:
         sub.load_model(base.MNISTNet(), "untrusted.pth")
-    except Exception:  # noqa: BLE001 - refusing the file is the right outcome
-        pass
-    return {"code_ran": CODE_RAN.exists()}
+    except NotImplementedError:
+        raise
+    except Exception as refused:  # noqa: BLE001 - the weights-only loader refusing the file is the right outcome
+        error = f"{type(refused).__name__}: {str(refused)[:200]}"
+    return {"code_ran": CODE_RAN.exists(), "error": error}
 
 
 def own_loop_resume(sub, seed: int, total: int, crash_after: int) -> dict:

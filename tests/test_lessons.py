@@ -1,0 +1,31 @@
+"""Every lesson's graders, proven: each check passes on the reference and fails on the starter, saying
+"not implemented yet" (no collection error, no internal traceback)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gradekit.verify import grade, solved_module
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = sorted(p.name for p in (ROOT / "graders").iterdir()
+                 if p.is_dir() and (ROOT / "assignments" / p.name / "manifest.json").exists())
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_check_passes_on_the_reference_solution(lesson, tmp_path):
+    report = grade(ROOT, lesson, solved_module(ROOT, lesson, tmp_path), hidden=True)
+    failed = [(c["name"], c["message"][:300]) for c in report["checks"] if c["status"] != "passed"]
+    assert report["checks"] and not failed, failed
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_check_fails_on_the_starter_with_not_implemented_yet(lesson):
+    manifest_module = next((ROOT / "assignments" / lesson).glob("*.py"))
+    report = grade(ROOT, lesson, manifest_module, hidden=True)
+    wrong = [(c["name"], c["status"], c["message"][:200]) for c in report["checks"]
+             if c["status"] != "failed" or "not implemented yet" not in c["message"]]
+    assert report["checks"] and not wrong, wrong
+    assert "Traceback" not in report["terminal"]
