@@ -41,6 +41,7 @@ class Outcome:
     seconds: float = 0.0  # wall time of the whole worker, fork to exit
     compute_seconds: float = 0.0  # time inside the probe: the student's code and the probe's own calls
     exit_code: int | None = None
+    loaded: bool = True  # False when the worker never got past running the submission's cells
 
 
 def preload_for(submission: Submission) -> list[str]:
@@ -143,7 +144,8 @@ class Zygote:
     def _decode(reply: dict, reply_blobs: list[bytes]) -> Outcome:
         """Turn the zygote's reply (and the worker's frame inside it) into an Outcome of plain data."""
         outcome = Outcome(status=reply["status"], output=reply.get("output", ""),
-                          seconds=reply.get("seconds", 0.0), exit_code=reply.get("exit_code"))
+                          seconds=reply.get("seconds", 0.0), exit_code=reply.get("exit_code"),
+                          loaded=reply.get("loaded", True))
         if reply["status"] != "replied":
             return outcome
         try:

@@ -44,6 +44,10 @@ def _cell_notes(cell_errors: list[dict]) -> str:
 
 def explain(outcome: Outcome, doing: str) -> str:
     """Turn a failed probe call into the message a student reads. `doing` names what the check was calling."""
+    if outcome.status == "timeout" and not outcome.loaded:
+        return (f"{doing}: your code did not even finish loading within {outcome.seconds:.0f} s: a graded cell (or the "
+                "module's top level) runs something long, such as a training loop. Keep graded cells to definitions;"
+                " run experiments in other cells or under `if __name__ == \"__main__\":`.")
     if outcome.status == "timeout":
         return (f"{doing} did not finish within {outcome.seconds:.0f} s and was stopped: look for an endless loop "
                 f"(a `while` that never ends, an epoch counter that never reaches `epochs`).")

@@ -3,7 +3,14 @@
 Inside ``simulated_cuda()`` tensors moved to ``"cuda"`` keep their data on the CPU but report
 ``device == cuda:0`` and refuse, with PyTorch's own error, to meet a CPU tensor in an op; the
 ``torch.cuda`` basics answer as for one GPU; autocast, GradScaler, ``torch.save``/``torch.load``
-behave as on a GPU. Where a real GPU is present the context changes nothing.
+behave as on a GPU. Where a real GPU is present the context changes nothing. Typical use::
+
+    with accelerator() as device:        # the real GPU, or the simulated one
+        losses = student.train(model, loader, device)   # forgetting labels.to(device) raises
+
+The simulation patches process-wide state (``torch.cuda.*``, ``torch.accelerator.*``, ``torch.load``)
+while active, so use it from one thread at a time, and run student code inside it (code that
+checked ``torch.cuda.is_available()`` before entering has already chosen the CPU).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from typing import Any, Callable, Iterator
 
 import torch
 from torch.overrides import TorchFunctionMode
+from torch.utils import _device as _device_module
 
 __all__ = ["accelerator", "is_simulated", "save_as_cuda", "simulated_cuda", "unwrap"]
 
@@ -95,8 +103,7 @@ class _SimTensor(torch.Tensor):
     @property
     def data(self) -> torch.Tensor:  # type: ignore[override]
         """A detached simulated tensor sharing this one's memory, as ``Tensor.data`` is."""
-        with torch.no_grad():
-            return _SimTensor(self._elem)
+        return _SimTensor(self._elem.detach())
 
     @data.setter
     def data(self, value: torch.Tensor) -> None:
@@ -110,6 +117,17 @@ class _SimTensor(torch.Tensor):
     def get_device(self) -> int:  # type: ignore[override]
         """0, the index of the simulated GPU."""
         return 0
+
+    def type(self, dtype: Any = None, non_blocking: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        """``'torch.cuda.FloatTensor'``-style names, and conversions to such types, as for a CUDA tensor."""
+        with _DisableTorchFunction():
+            if dtype is None:
+                return "torch.cuda." + self._elem.type().split(".", 1)[1]
+            if isinstance(dtype, torch.dtype):
+                return _convert(self, None, dtype, False, _PRESERVE)
+            name = dtype if isinstance(dtype, str) else f"{dtype.__module__}.{dtype.__name__}"
+            target = torch.empty(0).type(name.replace(".cuda.", ".")).dtype
+        return _convert(self, _CUDA if ".cuda." in name else _CPU, target, False, _PRESERVE)
 
     def item(self) -> Any:  # type: ignore[override]
         """The Python number, as ``.item()`` gives for a CUDA tensor."""
@@ -160,6 +178,14 @@ class _SimTensor(torch.Tensor):
             data = _SimTensor(self._elem)
             return (torch._utils._rebuild_parameter, (data, self.requires_grad, OrderedDict()))
         return _cuda_tagged_reduce(self._elem, self.requires_grad)
+
+    def __copy__(self) -> _SimTensor:
+        """A new simulated tensor sharing this one's data, as ``copy.copy`` gives for a CUDA tensor."""
+        new = _SimTensor(self._elem.detach())
+        if self.requires_grad:
+            new.requires_grad_()
+        new.__dict__.update((k, v) for k, v in self.__dict__.items() if k != "_elem")
+        return new
 
     def __deepcopy__(self, memo: dict) -> _SimTensor:
         """Copy data and attributes into a new simulated tensor (``copy.deepcopy(model)``)."""
@@ -372,7 +398,8 @@ def _parse_to(args: tuple, kwargs: dict) -> tuple:
         device = _CUDA if type(other) is _SimTensor else other.device
         mf = kwargs.get("memory_format")
         return device, other.dtype, copy, _PRESERVE if mf is None else mf
-    device, dtype, _non_blocking, mf = torch._C._nn._parse_to(*args, **kwargs)
+    with _DisableTorchFunction():  # our mode would rewrite its device= keyword
+        device, dtype, _non_blocking, mf = torch._C._nn._parse_to(*args, **kwargs)
     return device, dtype, copy, _PRESERVE if mf is None else mf
 
 
@@ -468,8 +495,20 @@ def _h_type_as(func: Any, args: tuple, kwargs: dict) -> torch.Tensor:
     return _convert(args[0], _CUDA if type(other) is _SimTensor else other.device, other.dtype, False, _PRESERVE)
 
 
+def _with_device(func: Any, args: tuple, kwargs: dict, device: Any) -> Any:
+    """Call a factory-like ``func`` whose ``device`` is given: cuda means the simulated GPU."""
+    target = _check_index(device)
+    if target.type == "cuda":
+        return _to_sim_tree(func(*args, **{**kwargs, "device": _CPU}))
+    if target.type == "cpu":
+        return _to_plain_tree(func(*args, **kwargs))
+    return func(*args, **kwargs)
+
+
 def _h_new_tensor(func: Any, args: tuple, kwargs: dict) -> torch.Tensor:
-    """``Tensor.new_tensor`` on a simulated tensor makes a simulated tensor."""
+    """``Tensor.new_tensor`` on a simulated tensor makes a simulated tensor (unless told a device)."""
+    if kwargs.get("device") is not None:
+        return _with_device(func, args, kwargs, kwargs["device"])
     out = func(*args, **kwargs)
     return _to_sim_tree(out) if type(args[0]) is _SimTensor else out
 
@@ -495,8 +534,10 @@ def _h_meta_inplace(func: Any, args: tuple, kwargs: dict) -> torch.Tensor:
         return func(*args, **kwargs)
     if self.requires_grad and torch.is_grad_enabled():
         return _d_meta_inplace(func, args, kwargs)
-    func(self._elem, *(unwrap(a) for a in args[1:]), **kwargs)
-    _set_tensor_data(self, _SimTensor(self._elem))
+    elem = self._elem.detach()  # a fresh alias: other tensors sharing the data keep their shape
+    func(elem, *(unwrap(a) for a in args[1:]), **kwargs)
+    _set_tensor_data(self, _SimTensor(elem))
+    self._elem = elem
     return self
 
 
@@ -636,13 +677,14 @@ class _SimMode(TorchFunctionMode):
         handler = _FUNC_HANDLERS.get(func)
         if handler is not None:
             return handler(func, args, kwargs)
-        if kwargs and "device" in kwargs and kwargs["device"] is not None:
-            target = _check_index(kwargs["device"])
-            if target.type == "cuda":
-                out = func(*args, **{**kwargs, "device": _CPU})
-                return _to_sim_tree(out)
-            if target.type == "cpu":
-                return _to_plain_tree(func(*args, **kwargs))
+        device = kwargs.get("device") if kwargs else None
+        if device is None and _device_module.CURRENT_DEVICE is not None:
+            # torch.set_default_device puts its mode below ours, so apply it here.
+            if func in _device_module._device_constructors():
+                device = _device_module.CURRENT_DEVICE
+                kwargs = {**kwargs, "device": device}
+        if device is not None:
+            return _with_device(func, args, kwargs, device)
         if torch.is_autocast_enabled("cuda"):
             return _autocast_call(func, args, kwargs)
         return func(*args, **kwargs)
@@ -711,7 +753,12 @@ def _load_onto_sim(f: Any, map_location: Any = None, *args: Any, **kwargs: Any) 
     def restore(storage: Any, location: str) -> Any:
         loc = location_map(location)
         if loc.startswith("cuda"):
-            _check_index(loc)
+            if _as_device(loc).index not in (None, 0):
+                raise RuntimeError(
+                    f"Attempting to deserialize object on CUDA device {_as_device(loc).index} but "
+                    "torch.cuda.device_count() is 1. Please use torch.load with map_location to map "
+                    "your storages to an existing device."
+                )
             cuda_storages[storage._cdata] = storage
             return storage
         if loc == "cpu":
@@ -820,8 +867,7 @@ class _SimDeviceContext:
     """Stand-in for ``torch.cuda.device(i)``: there is one device, so it only checks the index."""
 
     def __init__(self, device: Any) -> None:
-        if device is not None and not (isinstance(device, int) and device in (-1, 0)):
-            _check_index(device)
+        _one_device(device)
 
     def __enter__(self) -> None:
         return None
@@ -906,6 +952,18 @@ def _cuda_patches() -> list[tuple[Any, str, Any]]:
     ]
 
 
+def _remove_mode(mode: TorchFunctionMode) -> None:
+    """Take ``mode`` off the torch-function mode stack even if the body left modes of its own above it."""
+    above = []
+    while torch._C._len_torch_function_stack() > 0:
+        top = torch._C._pop_torch_function_stack()
+        if top is mode:
+            break
+        above.append(top)
+    for other in reversed(above):
+        torch._C._push_on_torch_function_stack(other)
+
+
 _MISSING = object()
 _active = False
 
@@ -923,13 +981,21 @@ def simulated_cuda() -> Iterator[bool]:
 
     patches = _cuda_patches()
     saved = [(owner, name, owner.__dict__.get(name, _MISSING)) for owner, name, _ in patches]
+    default_device = _device_module.CURRENT_DEVICE
     _active = True
+    mode = _SimMode()
+    pushed = False
     try:
         for owner, name, value in patches:
             setattr(owner, name, value)
-        with _SimMode():
-            yield True
+        torch._C._push_on_torch_function_stack(mode)
+        pushed = True
+        yield True
     finally:
+        if pushed:
+            _remove_mode(mode)
+        if _device_module.CURRENT_DEVICE != default_device:  # a torch.set_default_device("cuda") in the body
+            torch.set_default_device(default_device)
         for owner, name, value in reversed(saved):
             if value is _MISSING:
                 delattr(owner, name)

@@ -103,6 +103,7 @@ def finish(job: Running, timed_out: bool) -> tuple[dict, list[bytes]]:
         "seconds": time.monotonic() - job.started,
         "output": _output_tail(job.request["workdir"]),
         "exit_code": os.waitstatus_to_exitcode(status),
+        "loaded": os.path.exists(os.path.join(job.request["workdir"], "loaded")),
     }
     if timed_out:
         return {**reply, "status": "timeout"}, []
