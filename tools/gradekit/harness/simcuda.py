@@ -672,6 +672,7 @@ class _SimMode(TorchFunctionMode):
     """Routes ``device="cuda"`` factories, ``.to``/``.cuda``/``.cpu`` and CUDA autocast to the simulation."""
 
     def __torch_function__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+        """Every torch call in the context passes here first, so keep the common path short."""
         if kwargs is None:
             kwargs = {}
         handler = _FUNC_HANDLERS.get(func)
@@ -709,6 +710,7 @@ class _CudaTaggingPickler(pickle.Pickler):
     """Pickler that writes every plain CPU tensor as if it lived on cuda:0."""
 
     def reducer_override(self, obj: Any) -> Any:
+        """The cuda-tagged reduction for dense CPU tensors and parameters; the default for the rest."""
         if not isinstance(obj, torch.Tensor) or type(obj) is _SimTensor:
             return NotImplemented
         if obj.layout != torch.strided or obj.is_quantized or obj.device.type != "cpu":
