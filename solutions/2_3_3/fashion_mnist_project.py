@@ -423,8 +423,8 @@ print(
     f"baseline after {EPOCHS} epochs: train {baseline_history['train_acc'][-1]:.1%}, "
     f"validation {baseline_history['val_acc'][-1]:.1%}, test {baseline_test_acc:.1%}"
 )
-best_val_epoch = min(range(len(baseline_history["val_loss"])), key=baseline_history["val_loss"].__getitem__) + 1
-print(f"lowest validation loss at epoch {best_val_epoch}")
+val_losses = baseline_history["val_loss"]
+print(f"lowest validation loss at epoch {val_losses.index(min(val_losses)) + 1} of {len(val_losses)}")
 plot_history({"baseline": baseline_history}, "Baseline: the MNIST network on Fashion-MNIST")
 
 # %% [markdown]
@@ -724,6 +724,7 @@ def run_pipeline(config: dict) -> dict:
         "hidden_sizes": (512, 256), "dropout": 0.3, "batchnorm": True, "lr": 1e-3, "weight_decay": 1e-4,
         "epochs": 30, "patience": 5, "checkpoint_path": "best_model.pt", "amp": True, "progress": True,
     }
+    config = dict(config or {})
     cfg = {key: config[key] if config.get(key) is not None else value for key, value in defaults.items()}
 
     # 1. device: GPU if there is one

@@ -5,7 +5,10 @@ Grading always goes through `pytest graders/<lesson>` in a subprocess, exactly a
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,13 +36,40 @@ def grade(root: Path, lesson: str, submission: Path, hidden: bool = True, extra:
 
 
 def solved_module(root: Path, lesson: str, folder: Path) -> Path:
-    """Write the lesson's reference module (the starter with the solutions in place) into `folder`."""
+    """Write the lesson's reference module (the starter with the solutions in place) into `folder`,
+    with the artifacts its graders expect beside it (trained once per source version, then cached)."""
     from .build.outputs import starter_module
 
     source = read_source(next(p for p in lesson_sources(root, [lesson])))
+    text = starter_module(source, solved=True)
     path = folder / f"{source.module}.py"
-    path.write_text(starter_module(source, solved=True), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    recipe = (root / "graders" / lesson / "reference_artifacts.py").resolve()
+    if recipe.exists():
+        for artifact in reference_artifacts(recipe, path.resolve(), text).iterdir():
+            shutil.copy(artifact, folder / artifact.name)
     return path
+
+
+def reference_artifacts(recipe: Path, module: Path, text: str) -> Path:
+    """Run the lesson's reference_artifacts.build(module, folder) once per source version; return the folder."""
+    digest = hashlib.sha256((text + recipe.read_text()).encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("GRADEKIT_CACHE", Path.home() / ".cache" / "gradekit")) / recipe.parent.name / digest
+    if (cache / "done").exists():
+        return cache / "files"
+    files = cache / "files"
+    files.mkdir(parents=True, exist_ok=True)
+    script = (
+        "import importlib.util, sys; from pathlib import Path\n"
+        "def load(name, path):\n"
+        "    spec = importlib.util.spec_from_file_location(name, path); m = importlib.util.module_from_spec(spec)\n"
+        "    sys.modules[name] = m; spec.loader.exec_module(m); return m\n"
+        f"module = load({module.stem!r}, {str(module)!r})\n"
+        f"load('reference_artifacts', {str(recipe)!r}).build(module, Path({str(files)!r}))\n"
+    )
+    subprocess.run([sys.executable, "-c", script], cwd=files, check=True, timeout=1800)
+    (cache / "done").touch()
+    return files
 
 
 def score(report: dict, lesson: str) -> tuple[float, float]:

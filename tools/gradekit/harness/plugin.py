@@ -348,6 +348,16 @@ def planned_calls(item: pytest.Item) -> list[tuple[str, dict, float | None]]:
 
 
 @pytest.fixture
+def submission_file(request: pytest.FixtureRequest) -> Path:
+    """The file being graded: checks that grade an artifact the student made (a checkpoint) look beside it."""
+    session: GradingSession = request.config.pluginmanager.get_plugin("gradekit-session")
+    lesson = session.lesson_of(Path(request.node.path))
+    if lesson.problem or lesson.submission is None:
+        feedback.fail(lesson.problem or "nothing to grade")
+    return lesson.submission.path
+
+
+@pytest.fixture
 def run(request: pytest.FixtureRequest):
     """Call a probe of this lesson on the submission: `run("round_trip", seed=0)` returns its plain result.
 

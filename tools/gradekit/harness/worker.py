@@ -30,9 +30,10 @@ class MissingName(AttributeError):
 class Namespace:
     """The submission as probes see it: attribute access that explains a missing name in the course's terms."""
 
-    def __init__(self, module: types.ModuleType, cell_errors: list[dict]) -> None:
+    def __init__(self, module: types.ModuleType, cell_errors: list[dict], folder: Path | None = None) -> None:
         self._module = module
         self._cell_errors = cell_errors
+        self.folder = folder  # where the submitted file lives: artifacts the student made sit beside it
 
     def __getattr__(self, name: str):
         try:
@@ -180,7 +181,7 @@ def serve(request: dict, blobs: list[bytes], result_fd: int) -> None:
     try:
         probe = _find_probe(request["probe_files"], request["probe"])
         args = wire.decode_args(request["args"], blobs)
-        value = probe(Namespace(module, cell_errors), **args)
+        value = probe(Namespace(module, cell_errors, Path(payload["filename"]).parent), **args)
         tree, out_blobs = wire.encode(value)
         reply.update(status="ok", result=tree)
     except BaseException as error:  # noqa: BLE001 - report anything, even SystemExit, as the check's failure
