@@ -1,0 +1,109 @@
+"""Hidden checks of lesson 2.3.2 (course staff and CI only): other CUDA device names, overflow sequences,
+a GPU-to-CPU crash and resume with the student's own checkpoint functions, explicit devices, finished runs."""
+
+import numpy as np
+import pytest
+
+from gradekit.harness.feedback import expect, fail, fmt, same_tensor
+
+
+def no_error(out: dict, doing: str) -> None:
+    __tracebackhide__ = True
+    error = out["error"]
+    if error:
+        where = f"\n  at {error['where']}" if error.get("where") else ""
+        fail(f"{doing} raised {error['type']}: {error['message'][:400]}{where}")
+
+
+SCALER_ERRORS = {  # what GradScaler says when the step misuses it, and the lesson's words for the cause
+    "_scale is None": "backward() ran on the unscaled loss: call scaler.scale(loss).backward().",
+    "No inf checks were recorded": "optimizer.step() bypassed the scaler: step with scaler.step(optimizer).",
+    "since the last update": "scaler.update() was never called after scaler.step(optimizer).",
+    "unscale FP16 gradients": "model.half() is not mixed precision: keep the weights in float32, use torch.autocast.",
+}
+
+
+@pytest.mark.exercise("2_3_2.ex1")
+@pytest.mark.points(1)
+def test_any_cuda_device_counts_as_the_gpu(run):
+    out = run("timed_epoch", doing="time_epoch(..., device=torch.device('cuda:0'))", seed=51, where="accelerator",
+              device_name="cuda:0")
+    no_error(out, "time_epoch(..., device=torch.device('cuda:0'))")
+    events = out["events"]
+    last_step = len(events) - 1 - events[::-1].index("step") if "step" in events else 0
+    expect("synchronize" in events[last_step:],
+           "With device=torch.device('cuda:0') time_epoch did not wait for the GPU: 'cuda:0' is a CUDA device too. "
+           "Test device.type == 'cuda', not device == torch.device('cuda').")
+    trained = run("train_on", doing="train(..., device=torch.device('cuda:0'), epochs=2)", seed=52,
+                  where="accelerator", epochs=2, device_name="cuda:0")
+    no_error(trained, "train(..., device=torch.device('cuda:0'), epochs=2)")
+    expect(trained["devices"] == ["cuda"], f"With device=cuda:0 the model trained on {trained['devices']}.")
+
+
+@pytest.mark.exercise("2_3_2.ex2")
+@pytest.mark.points(2)
+def test_gpu_training_resumes_on_the_cpu_without_a_spike(run):
+    out = run("gpu_run_resumes_on_cpu", doing="save_checkpoint on a GPU, crash, load_checkpoint on a CPU-only machine",
+              seed=53, crash_after=2, total=4)
+    if out["error"] and "deserialize object on a CUDA device" in out["error"]["message"]:
+        fail("A checkpoint saved during GPU training did not load on a machine without a GPU: use "
+             "torch.load(path, map_location=device).")
+    no_error(out, "save_checkpoint on a GPU, then load_checkpoint on a CPU-only machine")
+    expect(out["start"] == 3, f"load_checkpoint returned {out['start']!r} for a checkpoint saved after epoch 2; "
+                              "expected 3.")
+    straight, resumed = out["straight"], out["resumed"]
+    expect(np.allclose(resumed, straight, rtol=1e-4, atol=1e-6),
+           f"Uninterrupted losses {fmt(straight)} vs GPU run, crash, resumed on the CPU {fmt(resumed)}: they should "
+           "continue without a spike. Save and restore both the model and the optimizer state.")
+    for key, value in out["straight_final"].items():
+        expect(out["resumed_final"][key].max_abs_diff(value) < 1e-4,
+               f"After resuming on the CPU, {key} ends far from the uninterrupted run's.")
+
+
+@pytest.mark.exercise("2_3_2.ex3")
+@pytest.mark.points(2)
+def test_overflowing_steps_back_off_like_the_lessons_step(run):
+    out = run("amp_steps", doing="amp_train_step, 6 steps from a scale of 2**24 (the first steps overflow float16)",
+              seed=54, where="accelerator", steps=6, init_scale=16777216.0)
+    if out["error"]:
+        for text, cause in SCALER_ERRORS.items():
+            expect(text not in out["error"]["message"], f"amp_train_step raised {out['error']['type']}: "
+                                                        f"{out['error']['message'][:200].rstrip('.')}. {cause}")
+    no_error(out, "amp_train_step")
+    ref, got = out["reference"], out["student"]
+    expect(got["scales"] == ref["scales"],
+           f"Starting from a scale of 2**24, the scale after each step was {got['scales']}; the lesson's step gives "
+           f"{ref['scales']} (halved after each overflowing step, which is skipped). Use "
+           "scaler.scale(loss).backward(), scaler.step(optimizer), scaler.update() once per step.")
+    losses = [v if isinstance(v, float) else float("nan") for v in got["losses"]]
+    expect(np.allclose(losses, ref["losses"], rtol=2e-2),
+           f"Losses over 6 steps {fmt(losses)}; the lesson's step gives {fmt(ref['losses'])}.")
+    for key, value in ref["params"].items():
+        expect(got["params"][key].max_abs_diff(value) < 1e-3 * max(1.0, float(np.abs(value.array).max())),
+               f"After 6 steps {key} differs from the lesson's step (largest difference "
+               f"{got['params'][key].max_abs_diff(value):.3g}).")
+
+
+@pytest.mark.exercise("2_3_2.ex4")
+@pytest.mark.points(1)
+def test_an_explicit_device_is_used(run):
+    out = run("portable_run", doing="train_portable(..., device=torch.device('cpu')) on a machine with a GPU",
+              seed=55, where="accelerator", epochs=2, device_name="cpu")
+    no_error(out, "train_portable(..., device=torch.device('cpu'))")
+    expect(out["devices"] == ["cpu"], f"Given device=cpu on a machine with a GPU, train_portable trained on "
+                                      f"{out['devices']}: detect the device only when none is given.")
+    reduced = sorted(name for name, dtype in out["dtypes"].items() if dtype != "float32")
+    expect(not reduced, "Given device=cpu, train_portable still used mixed precision: choose AMP by the device "
+                        "the run uses (device.type == 'cuda'), not by torch.cuda.is_available().")
+
+
+@pytest.mark.exercise("2_3_2.ex4")
+@pytest.mark.points(1)
+def test_a_finished_run_trains_no_further(run):
+    out = run("finished_run", doing="train_portable(..., epochs=2) twice", seed=56, epochs=2)
+    no_error(out, "train_portable(..., epochs=2), called again with epochs=2")
+    expect(out["again"] == [], f"Called again with epochs=2 after finishing epoch 2, train_portable returned "
+                               f"{out['again']}; there is nothing left to train, so it should return [] "
+                               "(epochs is the number of the last epoch).")
+    for key, value in out["done"].items():
+        same_tensor(out["after"][key], value, f"{key} restored from a finished run's checkpoint")

@@ -1,0 +1,152 @@
+"""Exercise 4 (2_3_2.ex4): one portable script: detects the device, AMP on CUDA only, checkpoints, resumes anywhere.
+
+train_portable runs on a CPU-only machine and on a GPU (real, or gradekit's simulated one); a checkpoint written
+on one resumes on the other. The comparisons use the lesson's loop on the same seeded batches.
+"""
+
+import pytest
+
+from gradekit.harness.feedback import expect, fail, fmt, same_tensor
+
+pytestmark = pytest.mark.exercise("2_3_2.ex4")
+
+CALL = "train_portable(model, optimizer, criterion, loader, epochs={epochs}, checkpoint_path)"
+WHERE = {"cpu": "on a machine without a GPU", "accelerator": "on a GPU"}
+NO_MAP_LOCATION = ("resuming {where} from a checkpoint written {other} failed: {error}. Load checkpoints with "
+                   "map_location=device, so the file resumes on whichever device this run has.")
+
+
+def no_error(out: dict, doing: str) -> None:
+    __tracebackhide__ = True
+    error = out["error"]
+    if error:
+        where = f"\n  at {error['where']}" if error.get("where") else ""
+        fail(f"{doing} raised {error['type']}: {error['message'][:400]}{where}")
+
+
+def losses_of(values, count: int, doing: str) -> list[float]:
+    __tracebackhide__ = True
+    expect(isinstance(values, list), f"{doing} returned {values}, not a list of per-epoch losses.")
+    for value in values:
+        if isinstance(value, dict):
+            fail(f"{doing} returned {value.get('repr') or 'a tensor'} among its losses: return floats (loss.item()).")
+    expect(len(values) == count, f"{doing} returned {len(values)} losses {fmt(values)}; expected {count}, one per "
+                                 "epoch it trained.")
+    return [float(v) for v in values]
+
+
+def close_to(values: list[float], reference: list, rel: float) -> bool:
+    """Each epoch's loss equals the lesson loop's, as a mean over batches or over samples."""
+    return all(any(abs(v - r) <= rel * abs(r) + 1e-7 for r in refs) for v, refs in zip(values, reference))
+
+
+@pytest.mark.points(2)
+def test_cpu_run_trains_in_float32(run):
+    doing = CALL.format(epochs=3) + " " + WHERE["cpu"]
+    out = run("portable_run", doing=doing, seed=41, where="cpu", epochs=3)
+    if out["error"] and any(w in out["error"]["message"].lower() for w in ("cuda", "nvidia")):
+        fail(f"On a machine without a GPU train_portable still reached for one ({out['error']['message'][:160]}). "
+             "With device=None detect the device (torch.cuda.is_available()), and use mixed precision only when "
+             "device.type == 'cuda'.")
+    no_error(out, doing)
+    expect(out["devices"] == ["cpu"], f"On a machine without a GPU the model ended up on {out['devices']}.")
+    reduced = sorted(name for name, dtype in out["dtypes"].items() if dtype != "float32")
+    expect(not reduced, f"On the CPU the layers {reduced} ran in {out['dtypes'].get(reduced[0]) if reduced else ''}: "
+                        "autocast should be enabled only on CUDA. On a CPU, mixed precision means bfloat16, usually "
+                        "slower and less precise there: train in plain float32.")
+    losses = losses_of(out["losses"], 3, doing)
+    expect(close_to(losses, out["reference"], 1e-5),
+           f"On the CPU train_portable's losses are {fmt(losses)}; the lesson's loop on the same batches gives "
+           f"{fmt([r[0] for r in out['reference']])}. Clear, compute, use for every batch.")
+    checkpoint = out["checkpoint"]
+    expect(checkpoint is not None, "train_portable wrote no checkpoint at checkpoint_path.")
+    expect(checkpoint.get("epoch") == 3, f"After epochs=3 the checkpoint says epoch {checkpoint.get('epoch')!r}; "
+                                         "expected 3 (the lesson 2.3.1 checkpoint: model_state_dict, "
+                                         "optimizer_state_dict, epoch, loss).")
+
+
+@pytest.mark.points(2)
+def test_gpu_run_uses_mixed_precision(run):
+    doing = CALL.format(epochs=3) + " " + WHERE["accelerator"]
+    out = run("portable_run", doing=doing, seed=42, where="accelerator", epochs=3)
+    no_error(out, doing)
+    expect(out["devices"] == ["cuda"], f"With a GPU available and device=None the model trained on {out['devices']}: "
+                                       "detect the device (get_device()) and move the model there.")
+    expect(all(e.get("inputs") == "cuda" for e in out["events"]), "The batches did not all reach the model on the "
+                                                                   "GPU: move each batch inside the loop.")
+    full = sorted(name for name, dtype in out["dtypes"].items() if dtype != "float16")
+    expect(not full, f"On the GPU the layers {full} ran in float32: use torch.autocast(device.type) for forward and "
+                     "loss when device.type == 'cuda'.")
+    ratio = (out["logit_grad"] or 0.0) / out["unscaled_logit_grad"]
+    expect(ratio > 8, f"On the GPU the gradients were not scaled (they were {ratio:.3g} times the unscaled ones): "
+                      "create an enabled torch.amp.GradScaler('cuda') and call scaler.scale(loss).backward(), "
+                      "scaler.step(optimizer), scaler.update(). Without it, tiny float16 gradients vanish.")
+    losses = losses_of(out["losses"], 3, doing)
+    expect(close_to(losses, out["reference"], 1e-3),
+           f"On the GPU train_portable's losses are {fmt(losses)}; the lesson's mixed-precision loop on the same "
+           f"batches gives {fmt([r[0] for r in out['reference']])}. Step through the scaler: "
+           "scaler.step(optimizer) unscales the gradients before the update.")
+
+
+@pytest.mark.points(1)
+def test_a_checkpoint_is_written_every_epoch(run):
+    doing = CALL.format(epochs=4) + ", crashing at the start of epoch 3"
+    out = run("portable_crash", doing=doing, seed=43, where="cpu", epochs=4, crash_at_epoch=3)
+    no_error(out, doing)
+    expect(out["crashed"], "train_portable carried on after its data loader crashed; let the error through.")
+    checkpoint = out["checkpoint"]
+    expect(checkpoint is not None, "Training crashed in epoch 3 and there is no checkpoint at checkpoint_path: write "
+                                   "it after every epoch, so a crash costs at most one epoch.")
+    expect(checkpoint.get("epoch") == 2, f"Training crashed in epoch 3, and the checkpoint holds epoch "
+                                         f"{checkpoint.get('epoch')!r}: write it after every epoch (here: after 2).")
+    weights = checkpoint.get("weights") or {}
+    for key, value in out["at_crash"].items():
+        expect(key in weights, f"The checkpoint's model_state_dict lacks {key}.")
+        same_tensor(weights[key], value, f"checkpoint {key} (the weights after epoch 2)")
+
+
+def resume_doing(first: str, second: str) -> str:
+    return f"{CALL.format(epochs=2)} {WHERE[first]}, then {CALL.format(epochs=4)} {WHERE[second]}"
+
+
+def check_resumed(out: dict, first: str, second: str) -> None:
+    """The second call resumed after epoch 2, trained epochs 3 and 4 only, and continued the loss curve."""
+    __tracebackhide__ = True
+    error = out["error"]
+    if error and out["stage"] == "second" and ("deserialize object on a CUDA device" in error["message"]
+                                               or "map_location" in error["message"]):
+        fail(NO_MAP_LOCATION.format(where=WHERE[second], other=WHERE[first],
+                                    error=f"{error['type']}: {error['message'][:160]}"))
+    no_error(out, resume_doing(first, second))
+    losses_of(out["first"], 2, CALL.format(epochs=2))
+    second_losses = out["second"]
+    if isinstance(second_losses, list) and len(second_losses) == 4:
+        fail("Called again with epochs=4 after a run to epoch 2, train_portable started over from epoch 1: when "
+             "checkpoint_path exists, resume from it and train epochs 3 and 4 only.")
+    if isinstance(second_losses, list) and len(second_losses) == 3:
+        fail("Resumed after epoch 2 with epochs=4, train_portable trained 3 epochs: start at the checkpoint's epoch "
+             "+ 1 (epoch 2 is done) and stop after epoch 4 (epochs is the number of the last epoch).")
+    losses = losses_of(second_losses, 2, CALL.format(epochs=4) + " after a run to epoch 2")
+    expect(out["devices"] == (["cuda"] if second == "accelerator" else ["cpu"]),
+           f"The resumed run {WHERE[second]} trained on {out['devices']}.")
+    rel = 1e-3 if second == "accelerator" else 1e-5
+    expect(close_to(losses, out["reference"], rel),
+           f"Resumed {WHERE[second]}, epochs 3 and 4 gave losses {fmt(losses)}; continuing from the weights and the "
+           f"optimizer state after epoch 2 gives {fmt([r[0] for r in out['reference']])}. Restore both from the "
+           "checkpoint (model_state_dict and optimizer_state_dict) and the loss curve continues without a spike.")
+
+
+@pytest.mark.points(2)
+def test_a_resumed_run_continues_to_the_last_epoch(run):
+    out = run("portable_resume", doing=resume_doing("cpu", "cpu"), seed=44, first="cpu", second="cpu",
+              crash_after=2, epochs=4)
+    check_resumed(out, "cpu", "cpu")
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("first,second", [("accelerator", "cpu"), ("cpu", "accelerator")],
+                         ids=["gpu_to_cpu", "cpu_to_gpu"])
+def test_a_checkpoint_moves_between_devices(run, first, second):
+    out = run("portable_resume", doing=resume_doing(first, second), seed=45, first=first, second=second,
+              crash_after=2, epochs=4)
+    check_resumed(out, first, second)
