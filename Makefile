@@ -35,4 +35,5 @@ test: setup
 	$(PY) -m pytest tests -q
 
 bench: setup
-	$(PY) bench/bench_grading.py
+	$(PY) bench/bench_grading.py 2_3_1 2_3_2 2_3_3
+	$(PY) bench/bench_simcuda.py
