@@ -174,11 +174,15 @@ def decode_args(tree: dict, blobs: list[bytes]):
 
 # ---- frames over a file descriptor ---------------------------------------------------------------
 
-def write_frame(fd: int, header: dict, blobs: list[bytes] = ()) -> None:
-    """Send one frame: header length, blob lengths and data, all length-prefixed."""
+def frame_bytes(header: dict, blobs: list[bytes] = ()) -> bytes:
+    """One frame as bytes: header length, header (with the blob lengths), then the blobs."""
     head = json.dumps({**header, "$blobs": [len(b) for b in blobs]}).encode()
-    payload = struct.pack("<Q", len(head)) + head + b"".join(blobs)
-    view = memoryview(payload)
+    return struct.pack("<Q", len(head)) + head + b"".join(blobs)
+
+
+def write_frame(fd: int, header: dict, blobs: list[bytes] = ()) -> None:
+    """Send one frame, blocking until it is all written."""
+    view = memoryview(frame_bytes(header, blobs))
     while view:
         written = os.write(fd, view)
         view = view[written:]

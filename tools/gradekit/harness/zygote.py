@@ -117,15 +117,24 @@ def serve_forever(out: int, jobs: int) -> None:
     pending: deque = deque()
     running: dict[int, Running] = {}
     reader = wire.FrameReader(PROTOCOL_IN)
+    outbox = bytearray()  # replies not yet taken by the judge: never block on them while it is writing to us
+    os.set_blocking(out, False)
     open_input = True
-    while open_input or pending or running:
+    while open_input or pending or running or outbox:
         while pending and len(running) < jobs:
             job = start(*pending.popleft())
             running[job.read_fd] = job
         now = time.monotonic()
         wait = min((job.deadline for job in running.values()), default=now + 3600) - now
         watched = list(running) + ([PROTOCOL_IN] if open_input else [])
-        ready, _, _ = select.select(watched, [], [], max(wait, 0))
+        ready, writable, _ = select.select(watched, [out] if outbox else [], [], max(wait, 0))
+        if writable:
+            try:
+                del outbox[:os.write(out, outbox[:1 << 20])]
+            except BlockingIOError:
+                pass
+            except BrokenPipeError:
+                return
         for fd in ready:
             if fd == PROTOCOL_IN:
                 frames, open_input = reader.read_available()
@@ -140,12 +149,12 @@ def serve_forever(out: int, jobs: int) -> None:
             job.data.extend(chunk)
             if not chunk or job.complete() or len(job.data) > wire.MAX_FRAME:
                 del running[fd]
-                wire.write_frame(out, *finish(job, timed_out=False))
+                outbox += wire.frame_bytes(*finish(job, timed_out=False))
         now = time.monotonic()
         for fd, job in list(running.items()):
             if now >= job.deadline:
                 del running[fd]
-                wire.write_frame(out, *finish(job, timed_out=True))
+                outbox += wire.frame_bytes(*finish(job, timed_out=True))
 
 
 def main() -> None:

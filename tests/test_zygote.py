@@ -1,0 +1,57 @@
+"""The worker pool: many calls queued ahead never deadlock, replies come back in any order, limits hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from gradekit.harness.client import Limits, Zygote
+from gradekit.harness.submission import CodeCell, Submission
+
+PROBES = '''
+import torch
+
+def echo(sub, n):
+    return {"n": n, "tensor": torch.ones(64, 1024) * n, "answer": sub.answer()}
+
+def sleep_forever(sub):
+    import time
+    while True:
+        time.sleep(1)
+'''
+
+
+def submission(tmp_path: Path, padding: int) -> Submission:
+    """A module defining answer(), padded with a long comment so each request is large."""
+    text = "# " + "x" * padding + "\ndef answer():\n    return 42\n"
+    return Submission(path=tmp_path / "mod.py", kind="module", module_name="mod", cells=[CodeCell("mod.py", text)])
+
+
+def test_many_large_calls_queued_before_any_reply_is_read(tmp_path):
+    probes = tmp_path / "probes.py"
+    probes.write_text(PROBES)
+    pool = Zygote(["torch"], jobs=2)
+    try:
+        numbers = [pool.submit(submission(tmp_path, 200_000), [probes], "echo", {"n": n}, Limits(seconds=60))
+                   for n in range(40)]
+        for n, number in reversed(list(enumerate(numbers))):
+            outcome = pool.result(number)
+            assert outcome.status == "ok", outcome.error
+            assert outcome.value["n"] == n and outcome.value["answer"] == 42
+            assert np.all(outcome.value["tensor"].array == n)
+    finally:
+        pool.stop()
+
+
+def test_a_call_past_its_time_limit_is_killed_and_the_pool_goes_on(tmp_path):
+    probes = tmp_path / "probes.py"
+    probes.write_text(PROBES)
+    pool = Zygote(["torch"], jobs=2)
+    try:
+        slow = pool.submit(submission(tmp_path, 10), [probes], "sleep_forever", {}, Limits(seconds=1))
+        fast = pool.submit(submission(tmp_path, 10), [probes], "echo", {"n": 1}, Limits(seconds=60))
+        assert pool.result(fast).status == "ok"
+        assert pool.result(slow).status == "timeout"
+    finally:
+        pool.stop()
