@@ -28,7 +28,7 @@ def execute(text: str, parameters: dict, cwd: Path, timeout: int = 600, allow_er
     notebook = with_parameters(nbformat.reads(text, as_version=4), parameters)
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
                             resources={"metadata": {"path": str(cwd)}})
-    client.execute(env={"MPLBACKEND": "Agg"})
+    client.execute()  # ipykernel draws figures inline (PNG outputs), headless
     return notebook
 
 
