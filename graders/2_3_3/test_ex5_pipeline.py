@@ -48,7 +48,7 @@ def test_best_model_reaches_88_percent(run):
 
 
 @pytest.mark.exercise("2_3_3.stretch")
-@pytest.mark.points(1)
+@pytest.mark.points(0)  # a stretch target: shown, not scored (the reference is held to 89 %, not 89.5 %)
 @pytest.mark.time_limit(120)
 def test_best_fc_model_reaches_89_5_percent(run):
     verdict(artifact(run), 0.895, "the stretch goal, the best FC model,")
