@@ -628,10 +628,3 @@ def test_grad_scaler_unscale_before_clipping(device: torch.device) -> None:
     reference = nn.Linear(12, 3)
     F.cross_entropy(reference(x.flatten(1)), y).backward()
     torch.testing.assert_close(unscaled, reference.weight.grad, rtol=1e-5, atol=1e-6)
-
-
-# ---------------------------------------------------------------- cost
-
-
-@sim_only
-
