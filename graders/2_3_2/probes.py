@@ -21,30 +21,12 @@ import torch.nn as nn
 from torch.utils.data import TensorDataset
 
 from gradekit.harness.simcuda import accelerator, unwrap
+from gradekit.harness.given import MNISTNet  # noqa: F401 - probes and tests use it by this name
+
 
 CPU = torch.device("cpu")
 NO_DRIVER = ("Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU and installed a "
              "driver from http://www.nvidia.com/Download/index.aspx")
-
-
-class MNISTNet(nn.Module):
-    """The course's MNIST MLP (given code), kept here so the grader does not depend on the student's copy."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.flatten = nn.Flatten()
-        self.fc1 = nn.Linear(784, 256)
-        self.fc2 = nn.Linear(256, 128)
-        self.fc3 = nn.Linear(128, 10)
-        self.relu = nn.ReLU()
-        self.dropout = nn.Dropout(0.2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.flatten(x)
-        x = self.dropout(self.relu(self.fc1(x)))
-        x = self.dropout(self.relu(self.fc2(x)))
-        return self.fc3(x)
-
 
 # ---- where the code runs ----------------------------------------------------------------------------
 

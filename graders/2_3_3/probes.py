@@ -180,10 +180,11 @@ def per_class_report(sub, predictions: list, labels: list, batch_size: int) -> d
 
 def artifact_report(sub, name: str) -> dict:
     """Load the student's best_model.pt into build_model(**BEST_CONFIG) and evaluate it on the real test set."""
+    config = sub.BEST_CONFIG
+    model = sub.build_model(**config)  # first: the architecture must exist in code before values can fill it
     path = sub.folder / name
     if not path.is_file():
         return {"exists": False, "path": str(path)}
-    config = sub.BEST_CONFIG
     report = {"exists": True, "path": str(path), "config": repr(config)[:200]}
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
@@ -192,7 +193,6 @@ def artifact_report(sub, name: str) -> dict:
         return report
     if isinstance(state, dict) and isinstance(state.get("model_state_dict"), dict):
         state = state["model_state_dict"]
-    model = sub.build_model(**config)
     try:
         model.load_state_dict(state)
     except Exception as error:  # noqa: BLE001

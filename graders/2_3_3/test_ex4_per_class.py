@@ -3,10 +3,11 @@
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gradekit.harness.feedback import expect, fail
+from gradekit.harness.strategies import grading_settings
 
 pytestmark = pytest.mark.exercise("2_3_3.ex4")
 
@@ -52,8 +53,7 @@ def test_per_class_accuracy_matches_a_count_by_hand(run):
 
 
 @pytest.mark.points(0)
-@settings(max_examples=3, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@grading_settings(3)
 @given(pairs=st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=60),
        batch_size=st.integers(1, 16))
 def test_per_class_accuracy_on_generated_predictions(run, pairs, batch_size):

@@ -1,10 +1,11 @@
 """Stretch (2_3_3.stretch): the confusion matrix agrees with a count by hand, rows true labels."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gradekit.harness.feedback import expect
+from gradekit.harness.strategies import grading_settings
 
 pytestmark = pytest.mark.exercise("2_3_3.stretch")
 
@@ -34,8 +35,7 @@ def test_confusion_matrix_counts_pairs(run):
 
 
 @pytest.mark.points(1)
-@settings(max_examples=3, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@grading_settings(3)
 @given(pairs=st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=80))
 def test_confusion_matrix_on_generated_predictions(run, pairs):
     predictions, labels = [p for p, _ in pairs], [y for _, y in pairs]

@@ -25,8 +25,8 @@
 # Settings: the grader's notebook runs change these; you may too.
 DATA_ROOT = None  # None: find Fashion-MNIST automatically (a local copy if there is one, else download to ./data)
 EPOCHS = 30  # most epochs of each training run below (early stopping may end the pipeline sooner)
-PATIENCE = 5  # early stopping: epochs without a better validation loss before the pipeline stops
-BATCH_SIZE = 256
+PATIENCE = 8  # early stopping: epochs without a better validation loss before the pipeline stops
+BATCH_SIZE = 512  # large batches keep a CPU busy; 55 000 images make 108 steps per epoch
 LR = 1e-3
 WEIGHT_DECAY = 1e-4
 VAL_SIZE = 5000  # validation images, cut from the 60 000 training images
@@ -610,7 +610,8 @@ fig, ax = plt.subplots(figsize=(11, 4))
 ax.bar(positions - 0.2, [baseline_per_class[name] for name in CLASSES], width=0.4, label="baseline")
 ax.bar(positions + 0.2, [regularized_per_class[name] for name in CLASSES], width=0.4, label="regularized")
 ax.set_xticks(positions.tolist(), CLASSES, rotation=30)
-ax.set_ylim(0.5, 1.0)
+ax.set_ylim(0, 1)
+ax.grid(axis="y", alpha=0.3)
 ax.set_ylabel("test accuracy")
 ax.set_title("Per-class accuracy")
 ax.legend()
@@ -630,8 +631,9 @@ HARDEST_CLASSES = ["Shirt", "Pullover", "Coat"]
 # hard?
 #
 # BEGIN SOLUTION
-# Shirt is by far the hardest class (around 70 %), followed by Pullover and Coat (around 80–85 %), with
-# T-shirt/top not much better. Trouser, Bag, Sandal, Sneaker and Ankle boot are nearly solved (95–98 %).
+# Shirt is by far the hardest class (about 70 %), followed by Pullover and Coat (about 82 %), with
+# T-shirt/top next (about 87 %). Trouser, Bag, Sandal, Sneaker and Ankle boot are nearly solved (95–97 %),
+# and Dress sits in between (about 92 %).
 #
 # The hard classes are all upper-body garments with the same silhouette: a torso with two sleeves. What tells
 # them apart is small, local detail: a collar, buttons, a zip, the sleeve length, a texture. A fully connected
@@ -666,11 +668,11 @@ HARDEST_CLASSES = ["Shirt", "Pullover", "Coat"]
 # | Key | Default | Meaning |
 # |---|---|---|
 # | `device` | detected | `"cpu"`, `"cuda"` or a `torch.device` |
-# | `data_root`, `batch_size`, `val_size`, `seed` | `None`, 256, 5000, 0 | passed to `get_dataloaders`; `torch.manual_seed(seed)` too |
+# | `data_root`, `batch_size`, `val_size`, `seed` | `None`, 512, 5000, 0 | passed to `get_dataloaders`; `torch.manual_seed(seed)` too |
 # | `train_subset`, `test_subset` | `None` | use only the first N images (`None`: all) |
-# | `hidden_sizes`, `dropout`, `batchnorm` | `(512, 256)`, 0.3, `True` | passed to `build_model` |
+# | `hidden_sizes`, `dropout`, `batchnorm` | `(512, 256)`, 0.4, `True` | passed to `build_model` |
 # | `lr`, `weight_decay` | `1e-3`, `1e-4` | passed to `make_optimizer` |
-# | `epochs`, `patience` | 30, 5 | at most `epochs` epochs; stop after `patience` epochs without a better validation loss |
+# | `epochs`, `patience` | 30, 8 | at most `epochs` epochs; stop after `patience` epochs without a better validation loss |
 # | `checkpoint_path` | `"best_model.pt"` | where the best model's `state_dict` is saved (not the pickled model) |
 #
 # It returns exactly `{"test_accuracy": float, "per_class": dict, "best_epoch": int, "checkpoint": str}`: the
@@ -719,10 +721,10 @@ def run_pipeline(config: dict) -> dict:
     """
     # BEGIN SOLUTION hint: device → data → model → optimizer → loop with early stopping and checkpoints → restore → evaluate
     defaults = {
-        "device": None, "data_root": None, "batch_size": 256, "val_size": 5000, "seed": 0,
+        "device": None, "data_root": None, "batch_size": 512, "val_size": 5000, "seed": 0,
         "train_subset": None, "test_subset": None,
-        "hidden_sizes": (512, 256), "dropout": 0.3, "batchnorm": True, "lr": 1e-3, "weight_decay": 1e-4,
-        "epochs": 30, "patience": 5, "checkpoint_path": "best_model.pt", "amp": True, "progress": True,
+        "hidden_sizes": (512, 256), "dropout": 0.4, "batchnorm": True, "lr": 1e-3, "weight_decay": 1e-4,
+        "epochs": 30, "patience": 8, "checkpoint_path": "best_model.pt", "amp": True, "progress": True,
     }
     config = dict(config or {})
     cfg = {key: config[key] if config.get(key) is not None else value for key, value in defaults.items()}
@@ -778,7 +780,7 @@ def run_pipeline(config: dict) -> dict:
 
 
 # BEGIN SOLUTION
-BEST_CONFIG = dict(hidden_sizes=(512, 256), dropout=0.3, batchnorm=True)
+BEST_CONFIG = dict(hidden_sizes=(512, 256), dropout=0.4, batchnorm=True)
 # END SOLUTION
 # STARTER: BEST_CONFIG = dict(hidden_sizes=(512, 256), dropout=0.3, batchnorm=True)  # your best architecture
 
@@ -813,6 +815,14 @@ _, reloaded_acc = evaluate(best_model, fast_test, device)
 print(f"reloaded from {result['checkpoint']}: test accuracy {reloaded_acc:.2%} (pipeline: {result['test_accuracy']:.2%})")
 
 # %% [markdown]
+# The reference run: `BEST_CONFIG` = two hidden layers (512, 256) with BatchNorm and Dropout(0.4), Adam with
+# lr 1e-3 and weight decay 1e-4, batches of 512, at most 30 epochs with patience 8. It reaches about 89.5 % on
+# the 10 000 test images with under a minute and a half of training on a 2-core CPU. Dropout 0.4 beat 0.3 on
+# the validation loss; the patience is generous because the validation loss is noisy from epoch to epoch, and
+# a short patience stops on a random dip. Change the seed and the result moves by a few tenths of a percent
+# either way: that is the noise level, so do not read a 0.2 % difference between two runs as a real
+# improvement.
+#
 # **The 5 % gap.** Your best fully connected model lands around 89–90 %, and more neurons, more layers or more
 # epochs move it very little. Convolutional networks reach 93–95 % on the same images with the same pipeline.
 # That is not a flaw in what you built: the pipeline stays exactly as it is, only the model changes. Series 3

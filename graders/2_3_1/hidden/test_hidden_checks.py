@@ -1,10 +1,10 @@
 """Hidden checks of lesson 2.3.1 (course staff and CI only): generated sequences, devices, safe loading."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from gradekit.harness.feedback import expect, fail, fmt, same_tensor
-from gradekit.harness.strategies import early_stopping_cases
+from gradekit.harness.strategies import early_stopping_cases, grading_settings
 
 
 def expected_stops(case: dict, strict: bool) -> list[bool]:
@@ -19,8 +19,7 @@ def expected_stops(case: dict, strict: bool) -> list[bool]:
 
 @pytest.mark.exercise("2_3_1.ex4")
 @pytest.mark.points(2)
-@settings(max_examples=5, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@grading_settings(5)
 @given(cases=early_stopping_cases(count=40))
 def test_early_stopping_rule_on_generated_losses(run, cases):
     traces = run("early_stopping_traces", doing="EarlyStopping.step", cases=cases)
