@@ -293,7 +293,7 @@ def run_pipeline(config: dict) -> dict:
     Returns {"test_accuracy": float, "per_class": {class name: float}, "best_epoch": int (1-based),
     "checkpoint": str (path of the saved state_dict)}. See the table above for the config keys.
     """
-    # TODO 2_3_3.ex5: device → data → model → optimizer → loop with early stopping and checkpoints → restore → evaluate
+    # TODO 2_3_3.ex5: device → data → model → optimizer → early stopping + checkpoints → restore → evaluate
     raise NotImplementedError("Exercise 5 (full pipeline), 2_3_3.ex5: not implemented yet")
 
 
