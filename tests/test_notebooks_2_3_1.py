@@ -9,11 +9,10 @@ import pytest
 from gradekit.build.outputs import release_notebook
 from gradekit.build.pipeline import lesson_sources
 from gradekit.build.source import read_source
-from gradekit.notebooks import errors, execute, offline_mnist_root
+from gradekit.notebooks import errors, execute
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "2_3_1"
-MNIST = ROOT.parent / "shared" / "data" / "mnist"
 RELEASE = ROOT / "assignments" / LESSON / "2-3-1-saving-and-loading.ipynb"
 
 
@@ -22,28 +21,16 @@ def solved_notebook_text() -> str:
     return release_notebook(read_source(next(p for p in lesson_sources(ROOT, [LESSON]))), solved=True)
 
 
-@pytest.fixture(scope="module")
-def mnist_root(tmp_path_factory) -> Path:
-    if not (MNIST / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.fail(f"MNIST's test files are expected in {MNIST} (shared/data/mnist beside the checkout)")
-    return offline_mnist_root(MNIST, tmp_path_factory.mktemp("mnist"))
-
-
-def parameters(mnist_root: Path, work: Path) -> dict:
-    return {"DATA_ROOT": str(mnist_root), "OFFLINE_SPLIT": True, "EPOCHS": 2, "BATCH_SIZE": 500,
-            "WORK_DIR": str(work)}
-
-
-def test_reference_notebook_runs_top_to_bottom_on_real_mnist(solved_notebook_text, mnist_root, tmp_path):
-    notebook = execute(solved_notebook_text, parameters(mnist_root, tmp_path / "ckpt"), cwd=tmp_path)
+def test_reference_notebook_runs_top_to_bottom_on_real_mnist(solved_notebook_text, mnist_parameters, tmp_path):
+    notebook = execute(solved_notebook_text, mnist_parameters, cwd=tmp_path)
     outputs = "\n".join(o.get("text", "") for c in notebook.cells for o in c.get("outputs", []))
     assert "same predictions: True" in outputs
     assert (tmp_path / "ckpt" / "mnist_model.pth").exists() and (tmp_path / "ckpt" / "best.pt").exists()
     assert "stopped after" in outputs
 
 
-def test_starter_notebook_stops_at_the_first_stub(mnist_root, tmp_path):
-    notebook = execute(RELEASE.read_text(), parameters(mnist_root, tmp_path / "ckpt"), cwd=tmp_path,
+def test_starter_notebook_stops_at_the_first_stub(mnist_parameters, tmp_path):
+    notebook = execute(RELEASE.read_text(), mnist_parameters, cwd=tmp_path,
                        allow_errors=True)
     found = errors(notebook)
     assert found and found[0][0] == "NotImplementedError"

@@ -118,3 +118,9 @@ def test_junit_xml_carries_exercise_and_points(lesson):
     xml = (lesson.path / "junit.xml").read_text()
     assert '<property name="exercise" value="9_9_9.ex1" />' in xml
     assert '<property name="points" value="2.0" />' in xml and '<property name="max_points" value="2.0" />' in xml
+
+
+def test_grading_works_beside_a_conftest(lesson):
+    (lesson.path / "conftest.py").write_text("import pytest\n\n@pytest.fixture\ndef unrelated():\n    return 1\n")
+    result = lesson.runpytest_subprocess("graders/9_9_9")
+    result.stdout.fnmatch_lines(["*9_9_9.ex1  Double it*2/3*3/4*"])

@@ -97,7 +97,7 @@ class CheckResult:
         return self.max_points if self.status == "passed" else 0.0
 
 
-@dataclass
+@dataclass(eq=False)  # a pytest plugin object must stay hashable (pluggy keeps plugins in sets)
 class GradingSession:
     """State of one pytest run that grades: lessons, the shared zygote and every check's result."""
 

@@ -1,0 +1,26 @@
+"""Fixtures shared by the notebook tests: an offline MNIST data root built once from shared/data/mnist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gradekit.notebooks import offline_mnist_root
+
+MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+
+
+@pytest.fixture(scope="session")
+def mnist_root(tmp_path_factory) -> Path:
+    """`ROOT/MNIST/raw/` holding MNIST's original test files, for torchvision's real MNIST class offline."""
+    if not (MNIST / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.fail(f"MNIST's test files are expected in {MNIST} (shared/data/mnist beside the checkout)")
+    return offline_mnist_root(MNIST, tmp_path_factory.mktemp("mnist"))
+
+
+@pytest.fixture
+def mnist_parameters(mnist_root, tmp_path) -> dict:
+    """A notebook's parameters for a quick offline run: the test-set split, 2 epochs, checkpoints in tmp."""
+    return {"DATA_ROOT": str(mnist_root), "OFFLINE_SPLIT": True, "EPOCHS": 2, "BATCH_SIZE": 500,
+            "WORK_DIR": str(tmp_path / "ckpt")}
