@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,9 @@ from .submission import Submission
 DEFAULT_PRELOAD = ("torch", "torch.nn", "torch.optim", "torch.utils.data")
 KNOWN_HEAVY = ("torchvision", "numpy", "matplotlib", "matplotlib.pyplot", "tqdm", "tqdm.auto")
 GRADEKIT_PARENT = str(Path(__file__).resolve().parents[2])
+SHARED_ZYGOTE = "GRADEKIT_WORKERS"  # the socket of a batch's warm zygote, shared by its judges
+ZYGOTE_BOOTSTRAP = (f"import sys; sys.path.insert(0, {GRADEKIT_PARENT!r}); "
+                    "from gradekit.harness.zygote import main, main_shared; {main}")
 
 
 @dataclass
@@ -62,38 +66,48 @@ class Zygote:
         self.in_flight: set[int] = set()
         self.python = python
         self.process: subprocess.Popen | None = None
+        self.connection: socket.socket | None = None
+        self._send_fd = self._reply_fd = -1
         self.scratch = Path(tempfile.mkdtemp(prefix="gradekit-"))
         self.calls = itertools.count(1)
         self._ready = False
 
     def start(self) -> None:
-        """Start the zygote in isolated mode (no user site, no cwd on sys.path) and send the preload list."""
-        bootstrap = (
-            f"import sys; sys.path.insert(0, {GRADEKIT_PARENT!r}); "
-            "from gradekit.harness.zygote import main; main()"
-        )
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "GRADEKIT_SECRET"))}
-        env.setdefault("MPLBACKEND", "Agg")
-        self.process = subprocess.Popen(
-            [self.python, "-I", "-c", bootstrap], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
-            cwd=self.scratch,
-        )
-        self.scratch.mkdir(parents=True, exist_ok=True)
-        wire.write_frame(self.process.stdin.fileno(), {"preload": self.preload, "jobs": self.jobs})
+        """Start the zygote in isolated mode (no user site, no cwd on sys.path) and send the preload list;
+        when $GRADEKIT_WORKERS names the socket of a batch's shared zygote, join that one instead."""
         self._ready = False
         self.replies.clear()
         self.in_flight.clear()
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        shared = os.environ.get(SHARED_ZYGOTE)
+        if shared:
+            self.connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.connection.connect(shared)
+            self._send_fd = self._reply_fd = self.connection.fileno()
+        else:
+            self.process = subprocess.Popen(
+                [self.python, "-I", "-c", ZYGOTE_BOOTSTRAP.format(main="main()")], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, env=zygote_environment(), cwd=self.scratch,
+            )
+            self._send_fd, self._reply_fd = self.process.stdin.fileno(), self.process.stdout.fileno()
+        wire.write_frame(self._send_fd, {"preload": self.preload, "jobs": self.jobs})
+
+    def _alive(self) -> bool:
+        """Whether the zygote (own or shared) is still there to take requests."""
+        if self.connection is not None:
+            return True
+        return self.process is not None and self.process.poll() is None
 
     def _wait_ready(self) -> None:
         """Block until the zygote has imported its modules."""
         if not self._ready:
-            header, _ = wire.read_frame(self.process.stdout.fileno())
+            header, _ = wire.read_frame(self._reply_fd)
             self._ready = bool(header.get("ready"))
 
     def submit(self, submission: Submission, probe_files: list[Path], probe: str, args: dict,
                limits: Limits, seed: int = 0) -> int:
         """Queue `probe(submission, **args)` for a fresh worker; return the request's id (see `result`)."""
-        if self.process is None or self.process.poll() is not None:
+        if not self._alive():
             self.start()
         tree, blobs = wire.encode_args(args)
         number = next(self.calls)
@@ -113,7 +127,7 @@ class Zygote:
             "seed": seed,
         }
         try:
-            wire.write_frame(self.process.stdin.fileno(), request, blobs)
+            wire.write_frame(self._send_fd, request, blobs)
             self.in_flight.add(number)
         except OSError:
             self.stop()
@@ -126,7 +140,7 @@ class Zygote:
             while number not in self.replies:
                 if number not in self.in_flight:
                     raise EOFError("the request was lost")
-                reply, blobs = wire.read_frame(self.process.stdout.fileno())
+                reply, blobs = wire.read_frame(self._reply_fd)
                 self.replies[reply.get("id")] = (reply, blobs)
                 self.in_flight.discard(reply.get("id"))
         except (EOFError, OSError, ValueError) as error:
@@ -163,6 +177,9 @@ class Zygote:
     def stop(self) -> None:
         """Close the zygote (it exits when its input closes), forget it and remove the scratch folders."""
         shutil.rmtree(self.scratch, ignore_errors=True)
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
         if self.process is not None:
             try:
                 self.process.stdin.close()
@@ -170,3 +187,26 @@ class Zygote:
             except (OSError, subprocess.TimeoutExpired):
                 self.process.kill()
             self.process = None
+
+
+def zygote_environment() -> dict:
+    """The environment a zygote starts with: the judge's, less pytest's and any secret, with a headless plot backend."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "GRADEKIT_SECRET", SHARED_ZYGOTE))}
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
+def start_shared_zygote(path: Path, jobs: int, preload: list[str], python: str = sys.executable) -> subprocess.Popen:
+    """Start one warm zygote serving every judge of a batch on the unix socket `path`; wait until it listens.
+
+    It runs until the returned process's stdin is closed and its last judge has gone.
+    """
+    call = f"main_shared({str(path)!r}, {int(jobs)}, {list(preload)!r})"
+    process = subprocess.Popen([python, "-I", "-c", ZYGOTE_BOOTSTRAP.format(main=call)], stdin=subprocess.PIPE,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=zygote_environment(),
+                               cwd=path.parent)
+    line = process.stderr.readline()
+    if b"ready" not in line:
+        process.kill()
+        raise RuntimeError(f"the shared worker pool did not start: {line.decode(errors='replace')}")
+    return process

@@ -53,7 +53,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     session = GradingSession(config)
     config.pluginmanager.register(session, "gradekit-session")
-    if any("graders" in Path(str(arg).split("::")[0]).resolve().parts for arg in config.args):
+    if not config.option.collectonly and any("graders" in Path(str(arg).split("::")[0]).resolve().parts
+                                              for arg in config.args):
         session.start_zygote(list(DEFAULT_PRELOAD) + ["torchvision"])  # torch imports while pytest collects
 
 
