@@ -1,8 +1,9 @@
-"""The instructor's one command: `gradekit build | verify`."""
+"""The instructor's one command: `gradekit build | verify | grade | export | release`."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -51,6 +52,49 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return verify(_root(args.root), args.lessons or None, hidden=not args.public_only)
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    """Grade submissions with every check (hidden ones too) and write results.json, JUnit, Markdown and CSV."""
+    from .grading.batch import GradeOptions, grade_batch
+    from .grading.writers import overview_text
+
+    root = _root(args.root)
+    if not (root / "graders" / args.lesson).is_dir():
+        print(f"gradekit grade: no graders for lesson {args.lesson!r} under {root / 'graders'}", file=sys.stderr)
+        return 2
+    options = GradeOptions(jobs=max(1, args.jobs), hidden=not args.public_only, timeout=args.timeout,
+                           time_limit_factor=args.time_limit_factor)
+    out = Path(args.out).resolve()
+    try:
+        grades = grade_batch(root, args.lesson, [Path(s).resolve() for s in args.submissions], out, options)
+    except ValueError as error:
+        print(f"gradekit grade: {error}", file=sys.stderr)
+        return 2
+    for grade in grades:
+        print(f"{grade.name}: {overview_text(grade).splitlines()[0]}")
+    print(f"wrote {out}: results.json, feedback.md, junit.xml, summary.md, gradebook.csv")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Pack a lesson as a Gradescope autograder zip, or write a GitHub Actions workflow that grades it."""
+    from .grading.export import export_github, export_gradescope
+
+    root = _root(args.root)
+    out = Path(args.out).resolve()
+    written = (export_gradescope if args.platform == "gradescope" else export_github)(root, args.lesson, out)
+    print(f"wrote {written}")
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    """Write the student bundle (a folder and a zip): starters, notebooks, public checks, the harness."""
+    from .release import release_bundle
+
+    result = release_bundle(_root(args.root), args.lessons or None, Path(args.out).resolve())
+    print(f"wrote {result.folder} and {result.zip}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gradekit", description=__doc__)
     parser.add_argument("--root", help="project root (default: found from the current folder)")
@@ -65,6 +109,28 @@ def main(argv: list[str] | None = None) -> int:
     verify.add_argument("lessons", nargs="*", help="lesson ids (default: every lesson with graders)")
     verify.add_argument("--public-only", action="store_true", help="leave the hidden checks out")
     verify.set_defaults(func=cmd_verify)
+
+    grade = commands.add_parser("grade", help="grade submissions (.py, .ipynb, folder or .zip) with every check")
+    grade.add_argument("lesson", help="lesson id, e.g. 2_3_1")
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="files, folders or zips to grade")
+    grade.add_argument("--out", default="grades", help="where the reports go (default: ./grades)")
+    grade.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                       help="submissions graded at once, and workers running at once (default 2)")
+    grade.add_argument("--public-only", action="store_true", help="leave the hidden checks out")
+    grade.add_argument("--timeout", type=float, default=900.0, help="seconds one submission may take in all")
+    grade.add_argument("--time-limit-factor", type=float, default=1.0, help="scale every check's time limit")
+    grade.set_defaults(func=cmd_grade)
+
+    export = commands.add_parser("export", help="pack a lesson for a grading platform")
+    export.add_argument("platform", choices=["gradescope", "github"])
+    export.add_argument("lesson", help="lesson id, e.g. 2_3_1")
+    export.add_argument("--out", default="exports", help="folder to write into (default: ./exports)")
+    export.set_defaults(func=cmd_export)
+
+    release = commands.add_parser("release", help="write the student bundle: a folder and a zip")
+    release.add_argument("lessons", nargs="*", help="lesson ids (default: all)")
+    release.add_argument("--out", default="release", help="folder to write into (default: ./release)")
+    release.set_defaults(func=cmd_release)
 
     args = parser.parse_args(argv)
     return args.func(args)

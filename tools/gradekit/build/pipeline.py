@@ -42,16 +42,19 @@ def build(root: Path, lessons: list[str] | None = None, check: bool = False) -> 
     result = BuildResult(written=[], stale=[])
     for path in lesson_sources(root, lessons):
         source = read_source(path)
-        target = root / "assignments" / source.lesson
-        for name, text in lesson_outputs(source).items():
-            out = target / name
+        outputs = {root / "assignments" / source.lesson / name: text for name, text in lesson_outputs(source).items()}
+        if (root / "graders" / source.lesson).is_dir():
+            from ..grading.checks import checks_path, checks_text
+
+            outputs[checks_path(root, source.lesson)] = checks_text(root, source.lesson)
+        for out, text in outputs.items():
             current = out.read_text(encoding="utf-8") if out.exists() else None
             if current == text:
                 continue
             if check:
                 result.stale.append(out)
             else:
-                target.mkdir(parents=True, exist_ok=True)
+                out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_text(text, encoding="utf-8")
                 result.written.append(out)
     return result

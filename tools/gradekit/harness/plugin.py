@@ -12,7 +12,9 @@ import inspect
 import json
 import os
 import re
+import sys
 import textwrap
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +22,8 @@ import pytest
 
 from . import feedback
 from .client import DEFAULT_PRELOAD, Limits, Outcome, Zygote, preload_for
+from .figures import Drawing
+from .report import WaitLine
 from .submission import Submission, SubmissionError, choose_in_folder, read_submission
 
 LESSON_DIR = re.compile(r"^\d+_\d+_\d+$")
@@ -41,6 +45,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="memory a worker may use beyond the warm process (default 4)")
     group.addoption("--worker-jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
                     help="workers running at once (default: 2, or 1 on a one-core machine)")
+    group.addoption("--feedback-dir", metavar="DIR",
+                    help="write the feedback page and its pictures to DIR/<lesson>/ (default: a feedback/ folder "
+                         "beside the graded file)")
+    group.addoption("--no-feedback-page", action="store_true", help="write no feedback page (and draw no pictures)")
+    group.addoption("--progress-file", metavar="PATH",
+                    help="keep PATH updated with the checks done so far, as JSON (the notebook's check() reads it)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -53,6 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     session = GradingSession(config)
     config.pluginmanager.register(session, "gradekit-session")
+    session.wait_line = WaitLine.for_terminal(sys.stdout, session.terminal_line)
     if not config.option.collectonly and any("graders" in Path(str(arg).split("::")[0]).resolve().parts
                                               for arg in config.args):
         session.start_zygote(list(DEFAULT_PRELOAD) + ["torchvision"])  # torch imports while pytest collects
@@ -91,6 +102,8 @@ class CheckResult:
     message: str = ""
     seconds: float = 0.0
     worker_seconds: float = 0.0  # time spent inside the student's code (and the probe), for benchmarks
+    figures: list = field(default_factory=list)  # figure specs the check recorded (feedback.figure)
+    figure_paths: list = field(default_factory=list)  # the PNGs drawn from them, once written
 
     @property
     def points(self) -> float:
@@ -107,6 +120,10 @@ class GradingSession:
     results: dict[str, CheckResult] = field(default_factory=dict)
     zygote: Zygote | None = None
     memo: dict = field(default_factory=dict)  # identical probe calls within a run are made once
+    pages: dict = field(default_factory=dict)  # lesson id -> its feedback page, once written
+    page_problems: list = field(default_factory=list)
+    drawing: Drawing = field(default_factory=Drawing)
+    wait_line: WaitLine | None = None
 
     # ---- finding lessons and submissions ------------------------------------------------------
 
@@ -145,7 +162,7 @@ class GradingSession:
         if option:
             target = Path(option).expanduser().resolve()
             if target.is_dir():
-                folder, pristine = (target / lesson.id if (target / lesson.id).is_dir() else target), {}
+                folder = target / lesson.id if (target / lesson.id).is_dir() else target
             elif target.exists():
                 folder, note = None, "named with --submission"
             else:
@@ -203,8 +220,9 @@ class GradingSession:
         if self.results and len(self.results) == len(session.items) and self.config.option.tbstyle == "auto":
             self.config.option.tbstyle = "no"  # the score table carries each failure's message
             self.config.option.reportchars = ""
+        self._progress()
         submissions = [lesson.submission for lesson in self.lessons.values() if lesson.submission]
-        if self.results and submissions:
+        if self.results and submissions and not self.config.option.collectonly:
             self.start_zygote(sorted({name for sub in submissions for name in preload_for(sub)}))
             self.prefetch(session.items)
 
@@ -218,6 +236,11 @@ class GradingSession:
                 key, probe_files, limits = self._call_spec(item, lesson, probe, args, time_limit)
                 if key not in self.memo:
                     self.memo[key] = self.zygote.submit(lesson.submission, probe_files, probe, args, limits)
+
+    def terminal_line(self) -> str:
+        """What pytest has written so far on the terminal's current line (a progress bar puts it back)."""
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        return getattr(getattr(terminal, "_tw", None), "_current_line", "")
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         return [f"gradekit: hidden checks {'included' if config.getoption('hidden') else 'not included'}"]
@@ -258,11 +281,45 @@ class GradingSession:
             self.start_zygote(preload_for(lesson.submission))
         if found is None:
             found = self.zygote.submit(lesson.submission, probe_files, probe, args, limits)
-        outcome = self.zygote.result(found)
+        with self._waiting(item, probe, limits.seconds):
+            outcome = self.zygote.result(found)
         if item.nodeid in self.results:
             self.results[item.nodeid].worker_seconds += outcome.compute_seconds
         self.memo[key] = outcome
         return outcome
+
+    def _waiting(self, item: pytest.Item, probe: str, seconds: float):
+        """A progress bar on the terminal while this call runs long (a no-op off a terminal)."""
+        result = self.results.get(item.nodeid)
+        if self.wait_line is None or result is None:
+            return nullcontext()
+        done = sum(r.status != "not run" for r in self.results.values())
+        return self.wait_line.waiting(f"{result.exercise} {item.name} ({probe})", seconds, done, len(self.results))
+
+    def _keep_figures(self, result: CheckResult) -> None:
+        """Take the figures the check just recorded and start drawing them (never a hidden check's)."""
+        specs = feedback.take_figures()
+        if result.hidden or self.config.getoption("no_feedback_page"):
+            return
+        for spec in specs:
+            self.drawing.start((result.nodeid, len(result.figures)), spec)
+            result.figures.append(spec)
+
+    def pytest_runtest_logstart(self, nodeid: str, location) -> None:
+        if nodeid in self.results:
+            self._progress(self.results[nodeid].name)
+
+    def pytest_runtest_logfinish(self, nodeid: str, location) -> None:
+        if nodeid in self.results:
+            self._progress()
+
+    def _progress(self, current: str = "") -> None:
+        """Keep --progress-file up to date: checks done of total, and the one running."""
+        path = self.config.getoption("progress_file")
+        if path:
+            from .report import write_progress
+
+            write_progress(Path(path), list(self.results.values()), current)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call):
@@ -270,6 +327,10 @@ class GradingSession:
         result = self.results.get(item.nodeid)
         if result is None:
             return report
+        if report.when == "setup":
+            feedback.take_figures()  # nothing left over from a check that did not finish
+        elif report.when == "call":
+            self._keep_figures(result)
         if report.when == "call" or report.outcome != "passed":
             result.seconds += report.duration
             if report.passed:
@@ -305,15 +366,63 @@ class GradingSession:
         from .report import score_table
 
         terminalreporter.write("\n" + score_table(self.lessons, list(self.results.values())) + "\n")
+        for lesson_id, page in sorted(self.pages.items()):
+            pictures = sum(len(r.figure_paths) for r in self.results.values() if r.lesson == lesson_id)
+            terminalreporter.write(f"\nFeedback page ({lesson_id}): {page}"
+                                   + (f" (with {pictures} picture{'s' * (pictures != 1)})" if pictures else "") + "\n")
+        for problem in self.page_problems:
+            terminalreporter.write(f"\n{problem}\n")
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus) -> None:
         if self.zygote is not None:
             self.zygote.stop()
+        if self.results and not self.config.getoption("no_feedback_page"):
+            self.write_feedback()
+        self.drawing.close()
+        if self.wait_line is not None:
+            self.wait_line.close()
         path = self.config.getoption("grade_json")
         if path and self.results:
             from .report import json_report
 
-            Path(path).write_text(json.dumps(json_report(self.lessons, list(self.results.values())), indent=2) + "\n")
+            report = json_report(self.lessons, list(self.results.values()), self.pages)
+            Path(path).write_text(json.dumps(report, indent=2) + "\n")
+
+    def write_feedback(self) -> None:
+        """Draw each check's pictures and write every lesson's feedback page (see --feedback-dir)."""
+        from .feedback_page import write_pages
+
+        option = self.config.getoption("feedback_dir")
+        for lesson_id in sorted({r.lesson for r in self.results.values()}):
+            lesson = self.lessons[lesson_id]
+            rows = [r for r in self.results.values() if r.lesson == lesson_id]
+            if not option and lesson.submission is None:
+                continue
+            folder = (Path(option) if option else lesson.submission.path.parent / "feedback") / lesson_id
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                used: set[str] = set()
+                for row in rows:
+                    row.figure_paths = [path for number, spec in enumerate(row.figures)
+                                        if (path := self._draw(folder, row, number, spec, used))]
+                self.pages[lesson_id] = write_pages(folder, lesson, rows).resolve()
+            except OSError as error:
+                self.page_problems.append(f"Could not write the feedback page for {lesson_id} in {folder}: {error}")
+
+    def _draw(self, folder: Path, row: CheckResult, number: int, spec: dict, used: set[str]) -> Path | None:
+        """Write one check's figure as `<exercise>-<name>.png` in `folder`; None (and a note) if drawing failed."""
+        stem = re.sub(r"[^\w.-]+", "-", f"{row.exercise.split('.')[-1]}-{spec['name']}")
+        name = next(f"{stem}{suffix}.png" for suffix in ["", *(f"-{n}" for n in range(2, 1000))]
+                    if f"{stem}{suffix}.png" not in used)
+        used.add(name)
+        try:
+            png = self.drawing.png((row.nodeid, number))
+        except Exception as error:  # a grader's figure spec is wrong: say so, keep the rest of the page
+            self.page_problems.append(f"Could not draw the picture {spec['name']!r} of {row.name}: "
+                                      f"{type(error).__name__}: {error}; please report this to course staff")
+            return None
+        (folder / name).write_bytes(png)
+        return (folder / name).resolve()
 
 
 def planned_calls(item: pytest.Item) -> list[tuple[str, dict, float | None]]:

@@ -1,0 +1,1 @@
+"""Grading submissions for course staff and CI: `gradekit grade` and the platform exports."""

@@ -1,0 +1,173 @@
+"""The files a graded batch leaves behind, one writer each: Gradescope's results.json, JUnit XML, a
+Markdown summary (fit for a GitHub Actions job summary), a gradebook CSV and a feedback page per student.
+
+Everything here may reach a student. A hidden check appears only as "hidden check" with its exercise,
+points and pass/fail: never its name, code or message (so never an expected value).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import textwrap
+import xml.etree.ElementTree as ET
+
+from .results import CheckGrade, SubmissionGrade, exercise_order
+
+HIDDEN_NOTE = "a hidden check: its details are kept for course staff"
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def check_label(check: CheckGrade, index: int) -> str:
+    """What a student sees as the check's name: the test's name, or a numbered hidden check."""
+    return f"hidden check {index}" if check.hidden else check.name
+
+
+def labelled(grade: SubmissionGrade) -> list[tuple[str, CheckGrade]]:
+    """Every check with its student-facing label, hidden ones numbered within their exercise."""
+    counts: dict[str, int] = {}
+    out = []
+    for check in sorted(grade.checks, key=lambda c: (exercise_order(c.exercise), c.hidden, c.id)):
+        if check.hidden:
+            counts[check.exercise] = counts.get(check.exercise, 0) + 1
+        out.append((check_label(check, counts.get(check.exercise, 0)), check))
+    return out
+
+
+def student_message(check: CheckGrade) -> str:
+    if check.passed:
+        return ""
+    return HIDDEN_NOTE if check.hidden else check.message
+
+
+def _exercise_number(exercise: str) -> str:
+    part = exercise.partition(".")[2]
+    digits = "".join(ch for ch in part if ch.isdigit())
+    return digits or part
+
+
+def gradescope_results(grade: SubmissionGrade) -> dict:
+    """Gradescope's results.json: score out of the manifest's total, one test per check, stdout for staff only."""
+    tests, numbers = [], {}
+    for label, check in labelled(grade):
+        key = _exercise_number(check.exercise)
+        numbers[key] = numbers.get(key, 0) + 1
+        tests.append({
+            "name": f"{check.exercise} {label}",
+            "number": f"{key}.{numbers[key]}",
+            "score": check.points,
+            "max_score": check.max_points,
+            "status": check.status,
+            "visibility": "after_published" if check.hidden else "visible",
+            "output": student_message(check),
+            "tags": [check.exercise] + (["hidden"] if check.hidden else []),
+        })
+    return {
+        "score": grade.score,
+        "execution_time": round(grade.seconds, 2),
+        "output": overview_text(grade),
+        "output_format": "text",
+        "test_output_format": "text",
+        "stdout_visibility": "hidden",
+        "visibility": "visible",
+        "tests": tests,
+    }
+
+
+def overview_text(grade: SubmissionGrade) -> str:
+    """A few lines on top of a submission's results: what was graded, the total and any problem."""
+    percent = 100 * grade.score / grade.max_score if grade.max_score else 0.0
+    lines = [f"{grade.title}: {_points(grade.score)}/{_points(grade.max_score)} points ({percent:.0f} %)"]
+    if grade.graded_file:
+        lines.append(f"graded: {grade.graded_file}")
+    lines += [f"problem: {p}" for p in grade.problems]
+    return "\n".join(lines)
+
+
+def junit_xml(grades: list[SubmissionGrade]) -> str:
+    """JUnit XML: one testsuite per submission, one testcase per check, points as properties."""
+    suites = ET.Element("testsuites")
+    for grade in grades:
+        failures = sum(not c.passed for c in grade.checks)
+        suite = ET.SubElement(suites, "testsuite", name=f"{grade.lesson} {grade.name}", tests=str(len(grade.checks)),
+                              failures=str(failures), errors="0", skipped="0", time=f"{grade.seconds:.3f}")
+        properties = ET.SubElement(suite, "properties")
+        for key, value in (("score", grade.score), ("max_score", grade.max_score), ("source", grade.source)):
+            ET.SubElement(properties, "property", name=key, value=str(value))
+        for label, check in labelled(grade):
+            case = ET.SubElement(suite, "testcase", classname=check.exercise, name=label, time=f"{check.seconds:.3f}")
+            props = ET.SubElement(case, "properties")
+            for key, value in (("exercise", check.exercise), ("points", check.points),
+                               ("max_points", check.max_points), ("hidden", check.hidden)):
+                ET.SubElement(props, "property", name=key, value=str(value))
+            if not check.passed:
+                message = student_message(check)
+                failure = ET.SubElement(case, "failure", message=message.split("\n")[0][:300])
+                failure.text = message
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text fit for one Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def feedback_markdown(grade: SubmissionGrade) -> str:
+    """A student's feedback: the score per exercise, then what to fix, check by check, in the course's words."""
+    lines = [f"# {grade.title}: feedback for {grade.name}", "", "```", overview_text(grade), "```", "",
+             "| exercise | checks passed | points |", "|---|---:|---:|"]
+    for exercise, (earned, total, passed, count) in grade.by_exercise().items():
+        title = grade.exercise_titles.get(exercise, "")
+        lines.append(f"| {exercise} {_cell(title)} | {passed}/{count} | {_points(earned)}/{_points(total)} |")
+    lines.append(f"| **total** | {sum(c.passed for c in grade.checks)}/{len(grade.checks)} | "
+                 f"**{_points(grade.score)}/{_points(grade.max_score)}** |")
+    failing = [(label, c) for label, c in labelled(grade) if not c.passed]
+    if failing:
+        lines += ["", "## What to fix", ""]
+        for label, check in failing:
+            lines.append(f"- ✗ **{check.exercise}** {label} ({_points(check.max_points)} point{"" if check.max_points == 1 else "s"})")
+            lines.append(textwrap.indent(student_message(check).strip() or "failed", "  "))
+    pictures = [(label, check, figure) for label, check in labelled(grade) if not check.hidden
+                for figure in check.figures]
+    if pictures:
+        lines += ["", "## Pictures", ""]
+        lines += [f"![{check.exercise} {label}]({figure})" for label, check, figure in pictures]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def markdown_summary(grades: list[SubmissionGrade]) -> str:
+    """The batch at a glance (GitHub's job summary): one row per submission, points per exercise."""
+    if not grades:
+        return "No submissions graded.\n"
+    exercises = sorted({c.exercise for g in grades for c in g.checks}, key=exercise_order)
+    lessons = ", ".join(sorted({g.title for g in grades}))
+    lines = [f"## Grades: {lessons}", "", "| submission | " + " | ".join(exercises) + " | total | problems |",
+             "|---|" + "---:|" * (len(exercises) + 1) + "---|"]
+    for grade in grades:
+        per = grade.by_exercise()
+        cells = [f"{_points(per[e][0])}/{_points(per[e][1])}" if e in per else "" for e in exercises]
+        percent = 100 * grade.score / grade.max_score if grade.max_score else 0.0
+        lines.append(f"| {_cell(grade.name)} | " + " | ".join(cells)
+                     + f" | **{_points(grade.score)}/{_points(grade.max_score)}** ({percent:.0f} %) | "
+                     + _cell("; ".join(grade.problems)[:300]) + " |")
+    if len(grades) == 1:
+        lines += ["", feedback_markdown(grades[0]).split("\n", 1)[1]]
+    return "\n".join(lines) + "\n"
+
+
+def gradebook_csv(grades: list[SubmissionGrade]) -> str:
+    """One row per submission, one column per exercise, then total, max and percent."""
+    exercises = sorted({c.exercise for g in grades for c in g.checks}, key=exercise_order)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["submission", "lesson", *exercises, "total", "max", "percent", "problems"])
+    for grade in grades:
+        per = grade.by_exercise()
+        percent = 100 * grade.score / grade.max_score if grade.max_score else 0.0
+        writer.writerow([grade.name, grade.lesson, *(_points(per[e][0]) if e in per else "" for e in exercises),
+                         _points(grade.score), _points(grade.max_score), f"{percent:.1f}", "; ".join(grade.problems)])
+    return out.getvalue()
