@@ -129,7 +129,8 @@ def feedback_markdown(grade: SubmissionGrade) -> str:
     if failing:
         lines += ["", "## What to fix", ""]
         for label, check in failing:
-            lines.append(f"- ✗ **{check.exercise}** {label} ({_points(check.max_points)} point{"" if check.max_points == 1 else "s"})")
+            worth = f"{_points(check.max_points)} point{'' if check.max_points == 1 else 's'}"
+            lines.append(f"- ✗ **{check.exercise}** {label} ({worth})")
             lines.append(textwrap.indent(student_message(check).strip() or "failed", "  "))
     pictures = [(label, check, figure) for label, check in labelled(grade) if not check.hidden
                 for figure in check.figures]
