@@ -9,14 +9,14 @@ from pathlib import Path
 
 
 def _root(value: str | None) -> Path:
-    """The project root: --root, else the nearest folder above the cwd holding solutions/."""
+    """The project root: --root, else the nearest folder above the cwd holding solutions/ (or graders/)."""
     if value:
         return Path(value).resolve()
     here = Path.cwd().resolve()
     for folder in [here, *here.parents]:
-        if (folder / "solutions").is_dir():
+        if (folder / "solutions").is_dir() or (folder / "graders").is_dir():
             return folder
-    raise SystemExit("gradekit: no solutions/ folder here or above; pass --root")
+    raise SystemExit("gradekit: no solutions/ or graders/ folder here or above; pass --root")
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -81,7 +81,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     root = _root(args.root)
     out = Path(args.out).resolve()
-    written = (export_gradescope if args.platform == "gradescope" else export_github)(root, args.lesson, out)
+    try:
+        written = (export_gradescope if args.platform == "gradescope" else export_github)(root, args.lesson, out)
+    except ValueError as error:
+        print(f"gradekit export: {error}", file=sys.stderr)
+        return 2
     print(f"wrote {written}")
     return 0
 
