@@ -2,7 +2,7 @@
 
 import pytest
 
-from gradekit.harness.feedback import expect, fail, fmt, same_tensor
+from gradekit.harness.feedback import expect, fail, figure, fmt, same_tensor
 
 pytestmark = pytest.mark.exercise("2_3_1.ex3")
 
@@ -35,9 +35,13 @@ def test_resume_restores_model_and_optimizer(run):
 
 @pytest.mark.points(2)
 def test_resumed_loss_continues_smoothly(run):
-    out = run("resume_continuity", doing="crash after epoch 3, resume, train to epoch 6", seed=12, total=6,
-              crash_after=3)
+    out = run("uninterrupted_run", doing="6 epochs of the grader's loop, no crash", seed=12, total=6)
+    out = {**out, **run("resumed_run", doing="crash after epoch 3, resume, train to epoch 6", seed=12, total=6,
+                        crash_after=3)}
     straight, resumed = out["straight"], out["resumed"]
+    figure("resume_loss", kind="lines", series={"uninterrupted": straight, "crash-and-resume": resumed},
+           title="Training loss: uninterrupted vs crash after epoch 3 and resume", xlabel="epoch",
+           ylabel="training loss", mark_x=3, mark_label="crash → resume")
     if resumed != straight:
         first = next(i for i, (a, b) in enumerate(zip(straight, resumed)) if a != b)
         spike = " The loss jumped right after the resume: the spike of a fresh optimizer." \

@@ -92,3 +92,39 @@ def same_tensor(actual: WireTensor, expected: WireTensor, what: str) -> None:
 def fmt(values, digits: int = 4) -> str:
     """Format a list of floats compactly for a message."""
     return "[" + ", ".join(f"{v:.{digits}f}" for v in values) + "]"
+
+
+FIGURE_KINDS = ("lines", "bars")
+_figures: list[dict] = []  # figures the running check recorded; the plugin takes them with its verdict
+
+
+def figure(name: str, kind: str, *, title: str, xlabel: str = "", ylabel: str = "", series: dict | None = None,
+           labels: list | None = None, values: list | None = None, threshold: float | None = None,
+           threshold_label: str = "", mark_x: float | None = None, mark_label: str = "") -> None:
+    """Attach a picture to the running check, shown on the feedback page whether the check passes or fails.
+
+    `kind="lines"`: `series` maps a legend name to y values at x = 1, 2, ... (`mark_x` draws a dotted line).
+    `kind="bars"`: one bar per entry of `labels` with its `values` (fractions), `threshold` a dashed pass line.
+    """
+    if kind not in FIGURE_KINDS:
+        raise ValueError(f"figure {name!r}: kind must be one of {FIGURE_KINDS}, not {kind!r}")
+
+    def plain(numbers) -> list:
+        return [None if v is None or v != v else float(v) for v in numbers]
+
+    spec = {"name": name, "kind": kind, "title": title, "xlabel": xlabel, "ylabel": ylabel}
+    if kind == "lines":
+        spec.update(series={str(k): plain(v) for k, v in (series or {}).items()}, mark_x=mark_x, mark_label=mark_label)
+    else:
+        if len(labels or ()) != len(values or ()):
+            raise ValueError(f"figure {name!r}: {len(labels or ())} labels for {len(values or ())} values")
+        spec.update(labels=[str(label) for label in labels], values=plain(values), threshold=threshold,
+                    threshold_label=threshold_label)
+    _figures.append(spec)
+
+
+def take_figures() -> list[dict]:
+    """The figures recorded since the last call, handed over once (the plugin calls this per check)."""
+    taken = list(_figures)
+    _figures.clear()
+    return taken

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import textwrap
+import threading
+import time
 from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
 
 
 def _points(value: float) -> str:
@@ -51,15 +58,15 @@ def score_table(lessons: dict, results: list) -> str:
     return "\n\n".join(blocks)
 
 
-def json_report(lessons: dict, results: list) -> dict:
-    """Every check with its points and message, plus totals per lesson and exercise."""
+def json_report(lessons: dict, results: list, pages: dict | None = None) -> dict:
+    """Every check with its points, message and pictures, plus totals and the feedback page per lesson."""
     out = {"lessons": {}, "checks": []}
     for row in results:
         out["checks"].append({
             "nodeid": row.nodeid, "name": row.name, "lesson": row.lesson, "exercise": row.exercise,
             "status": row.status, "points": row.points, "max_points": row.max_points, "hidden": row.hidden,
             "message": row.message, "seconds": round(row.seconds, 3),
-            "worker_seconds": round(row.worker_seconds, 3),
+            "worker_seconds": round(row.worker_seconds, 3), "figures": [str(p) for p in row.figure_paths],
         })
     for lesson_id in sorted({r.lesson for r in results}):
         lesson = lessons[lesson_id]
@@ -74,5 +81,79 @@ def json_report(lessons: dict, results: list) -> dict:
             "points": sum(r.points for r in rows),
             "max_points": sum(r.max_points for r in rows),
             "exercises": dict(exercises),
+            "feedback_page": str((pages or {})[lesson_id]) if lesson_id in (pages or {}) else None,
         }
     return out
+
+
+def write_progress(path: Path, results: list, current: str = "") -> None:
+    """Record how many checks are done (for a notebook's progress display); replaced whole, never half-written."""
+    done = sum(r.status != "not run" for r in results)
+    data = {"done": done, "total": len(results), "current": current}
+    partial = Path(f"{path}.partial")
+    partial.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(partial, path)
+
+
+class WaitLine:
+    """A one-line progress bar on a terminal while the judge waits more than `delay` s for a worker call.
+
+    Drawn only on a TTY, through its own handle on the terminal (pytest captures output during a check), and
+    wiped when the call returns, putting back the line pytest had started.
+    """
+
+    def __init__(self, stream, current_line=lambda: "", delay: float = 2.0, interval: float = 0.5) -> None:
+        self.stream, self.current_line, self.delay, self.interval = stream, current_line, delay, interval
+
+    @classmethod
+    def for_terminal(cls, stdout, current_line) -> WaitLine | None:
+        """A WaitLine on a duplicate of `stdout`'s descriptor when it is a terminal, else None (logs, CI)."""
+        try:
+            if not stdout.isatty():
+                return None
+            return cls(os.fdopen(os.dup(stdout.fileno()), "w", encoding="utf-8", errors="replace"), current_line)
+        except (AttributeError, OSError, ValueError):
+            return None
+
+    def line(self, what: str, elapsed: float, limit: float, done: int, total: int) -> str:
+        """The bar's text: elapsed against the time limit, what runs, checks done so far; fitted to the width."""
+        width = 20
+        filled = min(width, int(width * elapsed / limit)) if limit > 0 else 0
+        text = (f"[{'#' * filled}{'.' * (width - filled)}] {elapsed:4.0f}/{limit:.0f} s  {what}  "
+                f"· {done}/{total} checks done")
+        columns = shutil.get_terminal_size((100, 20)).columns
+        return text if len(text) < columns else text[:columns - 2] + "…"
+
+    @contextmanager
+    def waiting(self, what: str, limit: float, done: int, total: int):
+        """Show the bar while the body waits, after `delay` seconds; remove it afterwards."""
+        stop, start = threading.Event(), time.monotonic()
+
+        def tick() -> None:
+            drawn = False
+            while not stop.wait(self.interval if drawn else self.delay):
+                self._write("\r\x1b[K" + self.line(what, time.monotonic() - start, limit, done, total))
+                drawn = True
+            if drawn:
+                self._write("\r\x1b[K" + self.current_line())
+
+        thread = threading.Thread(target=tick, name="gradekit-wait-line", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass
+
+    def close(self) -> None:
+        try:
+            self.stream.close()
+        except OSError:
+            pass
