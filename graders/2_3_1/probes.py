@@ -265,13 +265,20 @@ def resume_state(sub, seed: int, epoch: int) -> dict:
     }
 
 
-def resume_continuity(sub, seed: int, total: int, crash_after: int) -> dict:
-    """Uninterrupted run vs crash + resume (the student's `resume`, the grader's loop): per-epoch losses."""
+def uninterrupted_run(sub, seed: int, total: int) -> dict:
+    """The run resume is compared with: `total` epochs of the grader's loop, no crash, no student code."""
     model, optimizer, criterion = fresh(seed)
     train, _ = loaders(seed)
     straight = [train_epoch(model, train, optimizer, criterion) for _ in range(total)]
-    straight_final = model_state(model)
+    return {"straight": straight, "straight_final": model_state(model)}
 
+
+def resumed_run(sub, seed: int, total: int, crash_after: int) -> dict:
+    """Crash after `crash_after` epochs, then the student's `resume` and the grader's loop to `total`.
+
+    It runs in a worker of its own, apart from `uninterrupted_run`: the student's code never shares a process
+    with the losses it is compared to, so reading the caller's frame finds nothing to copy.
+    """
     model, optimizer, criterion = fresh(seed)
     train, _ = loaders(seed)
     before = [train_epoch(model, train, optimizer, criterion) for _ in range(crash_after)]
@@ -281,8 +288,7 @@ def resume_continuity(sub, seed: int, total: int, crash_after: int) -> dict:
     next_epoch = sub.resume("checkpoint.pt", model, optimizer)
     train, _ = loaders(seed, first_epoch=crash_after + 1)
     after = [train_epoch(model, train, optimizer, criterion) for _ in range(crash_after + 1, total + 1)]
-    return {"straight": straight, "resumed": before + after, "straight_final": straight_final,
-            "resumed_final": model_state(model),
+    return {"resumed": before + after, "resumed_final": model_state(model),
             "next_epoch": next_epoch if type(next_epoch) is int else None}
 
 
