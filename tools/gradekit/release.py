@@ -87,8 +87,8 @@ def release_bundle(root: Path, lessons: list[str] | None, out: Path) -> ReleaseR
     root, out = Path(root).resolve(), Path(out).resolve()
     lessons = chosen_lessons(root, lessons)
     files, dependencies = bundle_files(root, lessons)
-    findings = audit(files, secrets(root))
-    accepted, leaks = split_accepted(findings)
+    hidden_from_students = secrets(root)
+    accepted, leaks = split_accepted(audit(files, hidden_from_students))
     if leaks:
         raise ReleaseError("the bundle would leak what students must not see:\n  "
                            + "\n  ".join(f.describe() for f in leaks[:30])
@@ -97,9 +97,10 @@ def release_bundle(root: Path, lessons: list[str] | None, out: Path) -> ReleaseR
     folder, archive = out / name, out / f"{name}.zip"
     write_folder(folder, files)
     write_zip(archive, name, files)
-    if read_zip(archive) != files or read_folder(folder) != files:
+    zipped_files = read_zip(archive)
+    if zipped_files != files or read_folder(folder) != files:
         raise ReleaseError(f"{folder} or {archive} does not hold exactly the audited files")
-    _, zipped = split_accepted(audit(read_zip(archive), secrets(root), prefix="<zip>/"))
+    _, zipped = split_accepted(audit(zipped_files, hidden_from_students, prefix="<zip>/"))
     if zipped:
         raise ReleaseError(f"{archive} leaks: {zipped[0].describe()}")
     return ReleaseResult(folder=folder, zip=archive, lessons=lessons, files=sorted(files),
