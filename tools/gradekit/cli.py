@@ -92,10 +92,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_release(args: argparse.Namespace) -> int:
     """Write the student bundle (a folder and a zip): starters, notebooks, public checks, the harness."""
-    from .release import release_bundle
+    from .release import ReleaseError, release_bundle
 
-    result = release_bundle(_root(args.root), args.lessons or None, Path(args.out).resolve())
-    print(f"wrote {result.folder} and {result.zip}")
+    try:
+        result = release_bundle(_root(args.root), args.lessons or None, Path(args.out).resolve())
+    except ReleaseError as error:
+        print(f"gradekit release: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {result.folder} and {result.zip}: {len(result.files)} files, lessons {', '.join(result.lessons)}")
+    for finding in result.accepted:
+        print(f"  accepted overlap (release_files/accepted_overlaps.json): {finding.describe()}")
     return 0
 
 
