@@ -16,6 +16,12 @@ LESSON = "2_3_1"
 RELEASE = ROOT / "assignments" / LESSON / "2-3-1-saving-and-loading.ipynb"
 
 
+@pytest.fixture(autouse=True)
+def notebook_checks_off(monkeypatch):
+    """The check cells only say they are off here: tests/test_notebook_check.py runs them for real."""
+    monkeypatch.setenv("GRADEKIT_NOTEBOOK_CHECKS", "off")
+
+
 @pytest.fixture(scope="module")
 def solved_notebook_text() -> str:
     return release_notebook(read_source(next(p for p in lesson_sources(ROOT, [LESSON]))), solved=True)
@@ -27,6 +33,7 @@ def test_reference_notebook_runs_top_to_bottom_on_real_mnist(solved_notebook_tex
     assert "same predictions: True" in outputs
     assert (tmp_path / "ckpt" / "mnist_model.pth").exists() and (tmp_path / "ckpt" / "best.pt").exists()
     assert "stopped after" in outputs
+    assert outputs.count("Checks are switched off in this run") == 5, "four check cells and check_all, one line each"
 
 
 def test_starter_notebook_stops_at_the_first_stub(mnist_parameters, tmp_path):

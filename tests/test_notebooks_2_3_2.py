@@ -21,6 +21,12 @@ LESSON = "2_3_2"
 RELEASE = ROOT / "assignments" / LESSON / "2-3-2-gpu-training.ipynb"
 
 
+@pytest.fixture(autouse=True)
+def notebook_checks_off(monkeypatch):
+    """The check cells only say they are off here: tests/test_notebook_check.py runs them for real."""
+    monkeypatch.setenv("GRADEKIT_NOTEBOOK_CHECKS", "off")
+
+
 @pytest.fixture(scope="module")
 def solved_notebook_text() -> str:
     return release_notebook(read_source(next(p for p in lesson_sources(ROOT, [LESSON]))), solved=True)

@@ -17,6 +17,12 @@ RELEASE = ROOT / "assignments" / LESSON / "2-3-3-fashion-mnist-project.ipynb"
 QUICK = {"EPOCHS": 2, "PATIENCE": 1, "TRAIN_SUBSET": 3000, "TEST_SUBSET": 1000, "VAL_SIZE": 1000}
 
 
+@pytest.fixture(autouse=True)
+def notebook_checks_off(monkeypatch):
+    """The check cells only say they are off here: tests/test_notebook_check.py runs them for real."""
+    monkeypatch.setenv("GRADEKIT_NOTEBOOK_CHECKS", "off")
+
+
 def test_reference_notebook_runs_top_to_bottom_on_real_data(tmp_path):
     text = release_notebook(read_source(next(p for p in lesson_sources(ROOT, [LESSON]))), solved=True)
     notebook = execute(text, {**QUICK, "CHECKPOINT_PATH": str(tmp_path / "best_model.pt")}, cwd=tmp_path)

@@ -13,6 +13,17 @@ NOTEBOOK_METADATA = {
     "language_info": {"name": "python"},
 }
 KEPT_TAGS = (GRADED, PARAMETERS)
+CHECK_SETUP = """\
+# Checks: `check("{example}")` after an exercise runs its public checks on your code, `check_all()` gives your
+# score. They need the course bundle (its graders); without it they say so in one line and your work still runs.
+try:
+    from gradekit.notebook import check, check_all
+except ImportError:
+    def check(*args, **kwargs):
+        print("Checks are off here: install the course bundle (pip install -e .) and open the notebook from it "
+              "to check your work")
+
+    check_all = check"""
 
 
 def _starter_text(source: LessonSource, cell, solved: bool = False) -> str:
@@ -55,6 +66,7 @@ def release_notebook(source: LessonSource, solved: bool = False) -> str:
     notebook = nbformat.v4.new_notebook()
     notebook.nbformat_minor = 5
     notebook.metadata = dict(NOTEBOOK_METADATA)
+    checks = source.check_after()
     for cell in source.cells:
         text = _starter_text(source, cell, solved)
         tags = [tag for tag in cell.tags if tag in KEPT_TAGS]
@@ -65,8 +77,28 @@ def release_notebook(source: LessonSource, solved: bool = False) -> str:
             nb_cell = nbformat.v4.new_code_cell(text, metadata=metadata)
         nb_cell["id"] = cell.cell_id
         notebook.cells.append(nb_cell)
+        if cell.index == 0:
+            notebook.cells.append(_code_cell(CHECK_SETUP.format(example=source.exercises[0].id), "c00-check-setup"))
+        if cell.index in checks:
+            exercise = checks[cell.index]
+            notebook.cells.append(_code_cell(f'check("{exercise.id}")',
+                                             f"c{cell.index:02d}-check-{exercise.id.split('.')[-1]}"))
+    last = source.cells[-1].index
+    notebook.cells.append(nbformat.v4.new_markdown_cell(
+        "## Your score\n\nEvery exercise's public checks at once (the course's graders add hidden checks)."))
+    notebook.cells[-1]["id"] = f"c{last:02d}-markdown-score"
+    notebook.cells.append(_code_cell("check_all()", f"c{last:02d}-check-all"))
     nbformat.validate(notebook)
     return nbformat.writes(notebook) + "\n"
+
+
+def _code_cell(text: str, cell_id: str):
+    """A code cell the build adds (the check cells), with its stable id."""
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell(text)
+    cell["id"] = cell_id
+    return cell
 
 
 def manifest(source: LessonSource, files: dict[str, str]) -> str:

@@ -67,6 +67,14 @@ class LessonSource:
                 seen[cell.exercise.id] = cell.exercise
         return list(seen.values())
 
+    def check_after(self) -> dict[int, Exercise]:
+        """Where the release notebook checks each exercise: after its last code cell (demos that make files too)."""
+        last: dict[str, Cell] = {}
+        for cell in self.cells:
+            if cell.kind == "code" and cell.exercise:
+                last[cell.exercise.id] = cell
+        return {cell.index: cell.exercise for cell in last.values()}
+
 
 def read_source(path: Path) -> LessonSource:
     """Parse a percent-format lesson source with jupytext and attach each cell to its exercise."""

@@ -119,8 +119,7 @@ class WaitLine:
         """The bar's text: elapsed against the time limit, what runs, checks done so far; fitted to the width."""
         width = 20
         filled = min(width, int(width * elapsed / limit)) if limit > 0 else 0
-        text = (f"[{'#' * filled}{'.' * (width - filled)}] {elapsed:4.0f}/{limit:.0f} s  {what}  "
-                f"· {done}/{total} checks done")
+        text = f"[{'#' * filled}{'.' * (width - filled)}] {elapsed:3.0f}/{limit:.0f} s · {done}/{total} checks done · {what}"
         columns = shutil.get_terminal_size((100, 20)).columns
         return text if len(text) < columns else text[:columns - 2] + "…"
 
