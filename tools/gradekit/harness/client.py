@@ -31,6 +31,7 @@ class Limits:
     memory_bytes: int = 4 * 1024**3
     file_bytes: int = 512 * 1024**2
     threads: int = 1
+    sandbox: str = "auto"  # "auto": the strongest confinement the machine allows (sandbox.py); "off": limits only
 
 
 @dataclass
@@ -46,6 +47,8 @@ class Outcome:
     compute_seconds: float = 0.0  # time inside the probe: the student's code and the probe's own calls
     exit_code: int | None = None
     loaded: bool = True  # False when the worker never got past running the submission's cells
+    tampered: list = field(default_factory=list)  # trusted functions the submission replaced (guard.py)
+    sandbox: str = ""  # the confinement the worker got: "namespaces", "uid" or "process"
 
 
 def preload_for(submission: Submission) -> list[str]:
@@ -125,6 +128,7 @@ class Zygote:
             "file_bytes": limits.file_bytes,
             "threads": limits.threads,
             "seed": seed,
+            "sandbox": limits.sandbox,
         }
         try:
             wire.write_frame(self._send_fd, request, blobs)
@@ -166,6 +170,8 @@ class Zygote:
             header, result_blobs = wire.parse_frame(reply_blobs[0])
             outcome.cell_errors = header.get("cell_errors", [])
             outcome.compute_seconds = float(header.get("seconds", 0.0))
+            outcome.tampered = [str(name) for name in header.get("tampered") or []]
+            outcome.sandbox = str(header.get("sandbox", ""))
             if header.get("status") == "ok":
                 outcome.status, outcome.value = "ok", wire.decode(header["result"], result_blobs)
             else:

@@ -44,6 +44,8 @@ def _cell_notes(cell_errors: list[dict]) -> str:
 
 def explain(outcome: Outcome, doing: str) -> str:
     """Turn a failed probe call into the message a student reads. `doing` names what the check was calling."""
+    if outcome.tampered:
+        return tampered_message(outcome.tampered, doing)
     if outcome.status == "timeout" and not outcome.loaded:
         return (f"{doing}: your code did not even finish loading within {outcome.seconds:.0f} s: a graded cell (or the "
                 "module's top level) runs something long, such as a training loop. Keep graded cells to definitions;"
@@ -72,6 +74,13 @@ def explain(outcome: Outcome, doing: str) -> str:
         return f"{doing}: your code called sys.exit(); a function should return its result instead." + _where(error)
     short = message if len(message) <= 400 else message[:400].rsplit(" ", 1)[0] + " …"
     return f"{doing} raised {kind}: {short}" + _where(error) + _cell_notes(outcome.cell_errors)
+
+
+def tampered_message(names: list[str], doing: str) -> str:
+    """A submission replaced trusted functions (torch.allclose, a probe's helper) while being graded."""
+    shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    return (f"{doing}: your code replaced {shown} while being graded; grading runs on PyTorch's own functions, "
+            "so this check cannot pass. Leave library functions as they are and write your own under new names.")
 
 
 def _tail(outcome: Outcome) -> str:

@@ -481,12 +481,16 @@ def run(request: pytest.FixtureRequest):
     def call(probe: str, doing: str | None = None, time_limit: float | None = None, **args):
         __tracebackhide__ = True
         outcome = session.run_probe(item, probe, args, time_limit)
-        if outcome.status != "ok":
+        if outcome.status != "ok" or outcome.tampered:
             feedback.fail(feedback.explain(outcome, doing or probe.replace("_", " ")))
         return outcome.value
 
     def raw(probe: str, time_limit: float | None = None, **args) -> Outcome:
-        return session.run_probe(item, probe, args, time_limit)
+        __tracebackhide__ = True
+        outcome = session.run_probe(item, probe, args, time_limit)
+        if outcome.tampered:  # a check reading the raw outcome must not pass on a tampered run either
+            feedback.fail(feedback.explain(outcome, probe.replace("_", " ")))
+        return outcome
 
     call.outcome = raw
     return call

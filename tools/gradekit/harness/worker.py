@@ -7,19 +7,22 @@ plain data (see wire.py) to its result pipe, then exits.
 
 from __future__ import annotations
 
+import io
 import linecache
 import os
 import re
 import resource
+import signal
 import sys
 import time
 import traceback
 import types
 from pathlib import Path
 
-from . import wire
+from . import guard, sandbox, wire
 
 MAX_MESSAGE = 1500
+LOG_BYTES = 1 << 20  # the student's prints kept: the last MiB (a flood starts the log over)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -63,11 +66,40 @@ def _limit_resources(memory_bytes: int, cpu_seconds: int, file_bytes: int) -> No
         _, hard = resource.getrlimit(which)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(which, (value, hard))
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard == resource.RLIM_INFINITY or hard > cpu_seconds + 1:  # pid 1 of a namespace ignores SIGXCPU: kill
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the file-size limit fails (EFBIG), nothing dies
+
+
+class CappedLog(io.RawIOBase):
+    """The student's stdout and stderr: a log file holding at most `limit` bytes, the latest ones."""
+
+    def __init__(self, fd: int, limit: int = LOG_BYTES) -> None:
+        super().__init__()
+        self.fd, self.limit = fd, limit
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        try:
+            if os.fstat(self.fd).st_size + len(data) > self.limit:
+                os.ftruncate(self.fd, 0)  # the file is opened O_APPEND: writing goes on at the new end
+                os.write(self.fd, b"[earlier output dropped: more than %d bytes]\n" % self.limit)
+            os.write(self.fd, data[-self.limit // 2:])
+        except OSError:
+            pass  # a full disk or the file-size limit: the output is lost, the student's code goes on
+        return len(data)
 
 
 def _isolate_io(workdir: Path, keep_fd: int) -> None:
     """Send the student's prints to a capped log file, close every inherited descriptor but the result pipe."""
-    log = os.open(workdir / "output.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    log = os.open(workdir / "output.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(log, 1)
@@ -79,8 +111,11 @@ def _isolate_io(workdir: Path, keep_fd: int) -> None:
                 os.close(number)
             except OSError:
                 pass
-    sys.stdout = open(1, "w", buffering=1, closefd=False)
-    sys.stderr = open(2, "w", buffering=1, closefd=False)
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        stream = io.TextIOWrapper(CappedLog(fd), encoding="utf-8", errors="replace", line_buffering=True,
+                                  write_through=True)
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
 
 
 def _filenames(payload: dict) -> set[str]:
@@ -142,8 +177,8 @@ class GraderError(RuntimeError):
     """A fault of the grader itself (a probe that does not exist), not of the submission."""
 
 
-def _find_probe(paths: list[str], name: str):
-    """Import the lesson's probe modules by path (public first, as `lesson_probes`); find `name`, last first."""
+def import_probes(paths: list[str]) -> list[types.ModuleType]:
+    """Import the lesson's probe modules by path (public first, as `lesson_probes`), before the view narrows."""
     import importlib.util
 
     modules = []
@@ -154,38 +189,79 @@ def _find_probe(paths: list[str], name: str):
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
         modules.append(module)
+    return modules
+
+
+def find_probe(modules: list[types.ModuleType], name: str, paths: list[str]):
+    """The probe called `name`, from the last module that defines it (hidden probes override public ones)."""
     for module in reversed(modules):
         if hasattr(module, name):
             return getattr(module, name)
     raise GraderError(f"no probe named {name!r} in {paths}")
 
 
+def prepare() -> None:
+    """Run in the zygote before any fork: what every worker would otherwise compute for itself."""
+    guard.prepare()
+
+
 def serve(request: dict, blobs: list[bytes], result_fd: int) -> None:
-    """Run one probe in this (already forked) process and write its reply frame to `result_fd`."""
+    """Run one probe in this (already forked) process and write its reply frame to `result_fd`.
+
+    Order matters: limits and the log first; then everything trusted is imported and snapshotted; then the
+    sandbox narrows what the process can see and do; only then does student code run.
+    """
     workdir = Path(request["workdir"])
     workdir.mkdir(parents=True, exist_ok=True)
     os.setsid()
     _limit_resources(request["memory_bytes"], request["cpu_seconds"], request["file_bytes"])
     _isolate_io(workdir, result_fd)
     os.chdir(workdir)
-    import torch
+    import torch  # noqa: F401 - the zygote has it already; the probes need it
 
-    torch.set_num_threads(request.get("threads", 1))
-    torch.manual_seed(request.get("seed", 0))
-    started = time.perf_counter()
+    write_frame, encode = wire.write_frame, wire.encode  # held here: student code cannot swap them for us
     payload = request["submission"]
+    student_files = _filenames(payload)
+    probe_files = request["probe_files"]
+    reply: dict = {}
+    try:
+        probes, probe_error = import_probes(probe_files), None
+    except Exception as error:  # noqa: BLE001 - a broken probe file is the grader's fault, reported as such
+        probes, probe_error = [], GraderError(f"the probes in {probe_files} failed to import: {error!r}"[:500])
+    trusted = guard.baseline()
+    imported_here = guard.Snapshot.of_loaded(beside=trusted)
+    zygote_state = guard.torch_state()
+    reset, restore_trusted, restore_here = guard.reset_torch_state, trusted.restore, imported_here.restore
+    try:
+        confinement = sandbox.confine(request)
+    except Exception as error:  # noqa: BLE001 - never run student code less confined than asked: fail closed
+        reply.update(status="error", sandbox="failed",
+                     error=describe_error(GraderError(f"the sandbox could not be set up: {error!r}"), set()))
+        write_frame(result_fd, reply, [])
+        return
+    reply.update(confinement.header())
+    seed, threads = request.get("seed", 0), request.get("threads", 1)
+    reset(zygote_state, seed, threads)
+    started = time.perf_counter()
     module, cell_errors = load_submission(payload, workdir)
     (workdir / "loaded").touch()  # tells the zygote a later timeout happened in a call, not at import
-    reply: dict = {"cell_errors": cell_errors}
+    tampered = restore_trusted() + restore_here()
+    reset(zygote_state, seed, threads)
+    reply["cell_errors"] = cell_errors
     out_blobs: list[bytes] = []
     try:
-        probe = _find_probe(request["probe_files"], request["probe"])
+        if probe_error is not None:
+            raise probe_error
+        probe = find_probe(probes, request["probe"], probe_files)
         args = wire.decode_args(request["args"], blobs)
-        value = probe(Namespace(module, cell_errors, Path(payload["filename"]).parent), **args)
-        tree, out_blobs = wire.encode(value)
+        value = probe(Namespace(module, cell_errors, confinement.folder), **args)
+        tampered += restore_trusted() + restore_here()
+        tree, out_blobs = encode(value)
         reply.update(status="ok", result=tree)
     except BaseException as error:  # noqa: BLE001 - report anything, even SystemExit, as the check's failure
-        reply.update(status="error", error=describe_error(error, _filenames(payload)))
+        tampered += restore_trusted() + restore_here()
+        reply.update(status="error", error=describe_error(error, student_files))
         out_blobs = []
+    reply["tampered"] = sorted(set(tampered))
     reply["seconds"] = time.perf_counter() - started
-    wire.write_frame(result_fd, reply, out_blobs)
+    write_frame(result_fd, reply, out_blobs)

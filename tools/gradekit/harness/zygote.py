@@ -77,11 +77,11 @@ def _output_tail(workdir: str) -> str:
 
 def start(request: dict, blobs: list[bytes]) -> Running:
     """Fork a worker for one probe call."""
-    from . import worker
+    from . import sandbox, worker
 
     read_fd, write_fd = os.pipe()
     started = time.monotonic()
-    pid = os.fork()
+    pid = sandbox.fork_worker()  # os.fork(), the child as pid 1 of its own PID namespace where allowed
     if pid == 0:  # the worker
         code = 0
         try:
@@ -240,6 +240,9 @@ def main() -> None:
     sys.stdout = sys.stderr
     header, _ = wire.read_frame(PROTOCOL_IN)
     _preload(header.get("preload", []))
+    from . import worker
+
+    worker.prepare()  # the integrity baseline, taken once here and inherited by every fork
     wire.write_frame(out, {"ready": True, "pid": os.getpid()})
     serve_forever([Channel(PROTOCOL_IN, out)], max(1, int(header.get("jobs", 1))))
 
