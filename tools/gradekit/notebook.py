@@ -342,9 +342,9 @@ class Progress:
     def _update(self, text: str, done: int, total: int) -> None:
         if text == self.text:
             return
-        self.text = text
+        previous, self.text = self.text, text
         if _shell() is None:
-            print("\r" + text, end="", flush=True)
+            print("\r" + text.ljust(len(previous)), end="", flush=True)
             return
         from IPython.display import display
 
@@ -385,6 +385,10 @@ class CheckReport:
     def _exercises(self) -> list[str]:
         return sorted({c["exercise"] for c in self.checks})
 
+    def _listed(self) -> list:
+        """The checks to list one by one: all of one exercise's; for the whole lesson, those that failed."""
+        return self.checks if self.exercise else [c for c in self.checks if c["status"] != "passed"]
+
     def _headline(self, exercise: str | None) -> str:
         rows = [c for c in self.checks if exercise is None or c["exercise"] == exercise]
         passed = sum(c["status"] == "passed" for c in rows)
@@ -401,7 +405,8 @@ class CheckReport:
         lines += [f"problem: {p}" for p in self.problems]
         if self.exercise is None:
             lines += ["  " + self._headline(ex) for ex in self._exercises()]
-        for row in self.checks:
+            lines += ["What to fix:"] if self._listed() else []
+        for row in self._listed():
             mark = "✓" if row["status"] == "passed" else "✗"
             lines.append(f"  {mark} {row['exercise']} {row['name']} · {row['points']:g}/{row['max_points']:g}")
             if row["status"] != "passed" and row["message"]:
@@ -426,15 +431,18 @@ class CheckReport:
                            f"<td>{sum(c['status'] == 'passed' for c in rows)}/{len(rows)}</td>"
                            f"<td>{sum(c['points'] for c in rows):g}/{sum(c['max_points'] for c in rows):g}</td></tr>")
             out.append("</table>")
-        out.append("<table><tr><th>exercise</th><th>check</th><th></th><th>points</th><th>message</th></tr>")
-        for row in self.checks:
+        listed = self._listed()
+        if listed:
+            out.append("<table><tr><th>exercise</th><th>check</th><th></th><th>points</th><th>message</th></tr>")
+        for row in listed:
             good = row["status"] == "passed"
             mark = "<span style='color:#2a7a2a'>✓</span>" if good else "<span style='color:#b22222'>✗</span>"
             message = "" if good else html.escape(row["message"].strip())
             out.append(f"<tr><td>{row['exercise']}</td><td>{html.escape(row['name'])}</td><td>{mark}</td>"
                        f"<td>{row['points']:g}/{row['max_points']:g}</td>"
                        f"<td style='text-align:left;white-space:pre-wrap'>{message}</td></tr>")
-        out.append("</table>")
+        if listed:
+            out.append("</table>")
         for row in self.checks:
             for png in self.pictures.get(row["nodeid"], []):
                 encoded = base64.b64encode(png).decode("ascii")

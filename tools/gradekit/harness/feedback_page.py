@@ -42,6 +42,11 @@ def _exercise_rows(lesson, rows: list) -> list[tuple[str, str, int, int, float, 
             for exercise, checks in sorted(by_exercise.items())]
 
 
+def _in_order(rows: list, exercise: str) -> list:
+    """One exercise's checks: the public ones first (they say what to fix), then the hidden ones."""
+    return sorted((r for r in rows if r.exercise == exercise), key=lambda r: r.hidden)
+
+
 def _summary(rows: list) -> tuple[float, float, float]:
     """Points earned, possible, and the percentage."""
     earned, total = sum(r.points for r in rows), sum(r.max_points for r in rows)
@@ -66,7 +71,7 @@ def html_page(lesson, rows: list) -> str:
                f"<th class=num>{_points(earned)}/{_points(total)} ({percent:.0f} %)</th></tr></table>")
     for exercise, name, *_ in _exercise_rows(lesson, rows):
         out.append(f"<h2>{exercise} · {html.escape(name)}</h2>")
-        for row in (r for r in rows if r.exercise == exercise):
+        for row in _in_order(rows, exercise):
             passed = row.status == "passed"
             mark = '<span class="pass">✓ passed</span>' if passed else '<span class="fail">✗ failed</span>'
             out.append(f'<div class="check"><b>{html.escape(_label(row))}</b>: {mark} · '
@@ -95,7 +100,7 @@ def markdown_page(lesson, rows: list) -> str:
                f"{_points(earned)}/{_points(total)} ({percent:.0f} %) |")
     for exercise, name, *_ in _exercise_rows(lesson, rows):
         out += ["", f"## {exercise} · {name}", ""]
-        for row in (r for r in rows if r.exercise == exercise):
+        for row in _in_order(rows, exercise):
             mark = "✓ passed" if row.status == "passed" else "✗ failed"
             out.append(f"- **{_label(row)}**: {mark} · {_points(row.points)}/{_points(row.max_points)} points")
             if not row.hidden:
