@@ -32,6 +32,7 @@ class Limits:
     file_bytes: int = 512 * 1024**2
     threads: int = 1
     sandbox: str = "auto"  # "auto": the strongest confinement the machine allows (sandbox.py); "off": limits only
+    processes: int = 256  # processes and threads at once, where the sandbox gives the worker a uid of its own
 
 
 @dataclass
@@ -129,6 +130,7 @@ class Zygote:
             "threads": limits.threads,
             "seed": seed,
             "sandbox": limits.sandbox,
+            "processes": limits.processes,
         }
         try:
             wire.write_frame(self._send_fd, request, blobs)

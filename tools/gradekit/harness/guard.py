@@ -22,9 +22,10 @@ TRUSTED_MODULES = (
 TRUSTED_PREFIXES = ("gradekit.", "lesson_probes")  # the harness and the lesson's probes, every module
 CLASS_MODULES = ("torch.nn.modules", "torch.optim", "torch.utils.data")  # every class these define
 PLAIN_DATA = (int, float, complex, str, bytes, bool, list, dict, set, tuple, type(None), frozenset)
-EXPECTED_TO_CHANGE = {  # set by the worker itself (its log) or by Python when an exception is printed
+EXPECTED_TO_CHANGE = {  # set by the worker itself (its log), by Python when it prints an exception, by torch
     "sys": {"stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__", "last_type", "last_value",
             "last_traceback", "last_exc"},
+    "torch": {"Storage"},  # set_default_dtype swaps it; reset_torch_state puts float32's back
 }
 _MISSING = object()
 _baseline: list[Snapshot] = []
@@ -104,7 +105,10 @@ class Snapshot:
                     changed.append(f"{module.__name__}.{name}")
                     setattr(module, name, value)
         for cls, saved in self.classes:
-            current = dict(vars(cls))
+            current = vars(cls)
+            if len(current) == len(saved) and all(current.get(k, _MISSING) is v for k, v in saved.items()):
+                continue  # the usual case, checked without copying
+            current = dict(current)
             label = f"{cls.__module__}.{cls.__qualname__}"
             for name in set(saved) | set(current):
                 before, now = saved.get(name, _MISSING), current.get(name, _MISSING)

@@ -77,14 +77,14 @@ def _prctl(option: int, value: int) -> None:
 
 # ---- the PID namespace, started by the zygote's fork ----------------------------------------------------
 
-def fork_worker() -> int:
+def fork_worker(request: dict | None = None) -> int:
     """Fork like os.fork(), the child as pid 1 of a new PID namespace where the machine allows it.
 
     Called by the zygote instead of os.fork(): starting the namespace with the fork costs nothing, where a
     namespace made later inside the worker would need one more fork of the whole warm process.
     """
     own_namespace = None
-    if os.geteuid() == 0:
+    if os.geteuid() == 0 and (request or {}).get("sandbox", "auto") in ("auto", NAMESPACES):
         try:
             own_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY)
             _unshare(CLONE_NEWPID)
@@ -226,7 +226,7 @@ def _make_dev(root: str, has_gpu: bool) -> None:
 
 
 def build_root(view: View, root: str, tmp_bytes: int, in_user_namespace: bool) -> None:
-    """Fill the tmpfs at `root` with the view; /proc is mounted after, by the PID namespace's pid 1.
+    """Fill the tmpfs at `root` with the view (its /proc comes from the PID namespace's pid 1, after this).
 
     The fresh /tmp and /dev come first: a workdir or a submission under /tmp is bound on top of them.
     """
@@ -262,10 +262,10 @@ def _pivot(root: str) -> None:
     os.chdir("/")
 
 
-def _mount_proc() -> bool:
+def _mount_proc(target: str) -> bool:
     """A /proc of the worker's own PID namespace (only its processes), where the kernel allows it."""
     try:
-        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        _mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         return True
     except OSError:
         return False
@@ -315,7 +315,7 @@ def _map_self(outer_uid: int, outer_gid: int) -> None:
     _write("/proc/self/gid_map", f"0 {outer_gid} 1")
 
 
-def _limit_processes(count: int) -> None:
+def limit_processes(count: int) -> None:
     """RLIMIT_NPROC: meaningful once this worker's processes are counted under a uid of their own."""
     try:
         import resource
@@ -381,47 +381,53 @@ def _reachable_by_others(path: str) -> bool:
     return True
 
 
-def _confine_with_namespaces(request: dict, view: View, notes: list[str]) -> Confinement:
-    """Enter fresh net/mount/IPC/UTS namespaces, narrow the view, lock it. Raises before any change sticks."""
-    root_user = os.geteuid() == 0
-    if not _state["pid1"]:
-        _relay_through_pid_namespace(root_user)  # returns in pid 1 of a new PID namespace
-    if root_user:
+def _confine_with_namespaces(request: dict, view: View, notes: list[str], privileged: bool) -> Confinement:
+    """Enter fresh PID/net/mount/IPC/UTS namespaces, narrow the view to `view`, lock it.
+
+    `privileged` (root): the mounts are locked by dropping to a uid of its own. Otherwise everything happens
+    in a user namespace and a nested one locks the mounts.
+    """
+    if not privileged:
+        _relay_through_pid_namespace(user_namespace=True)  # its PID namespace must belong to the user namespace
+    elif not _state["pid1"]:
+        _relay_through_pid_namespace(user_namespace=False)  # the zygote did not start one with the fork
+    if privileged:
         _unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     root = view.workdir + ".root"
     os.makedirs(root, exist_ok=True)
-    uid = sandbox_uid() if root_user else os.geteuid()
-    if root_user:
+    uid = sandbox_uid() if privileged else os.geteuid()
+    if privileged:
         os.chown(view.workdir, uid, uid)
         for name in os.listdir(view.workdir):
             os.chown(os.path.join(view.workdir, name), uid, uid)
-    build_root(view, root, int(request.get("file_bytes", 1 << 29)), in_user_namespace=not root_user)
-    _pivot(root)
-    if not _mount_proc():
+    build_root(view, root, int(request.get("file_bytes", 1 << 29)), in_user_namespace=not privileged)
+    if not _mount_proc(root + "/proc"):  # before the pivot: the kernel wants the old /proc still in sight
         notes.append("no /proc")
+    _pivot(root)
     _mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     os.chdir(view.workdir)
-    if root_user:
-        _limit_processes(MAX_PROCESSES)
+    if privileged:
+        limit_processes(int(request.get("processes", MAX_PROCESSES)))
         _drop_to(uid)
     else:
         _unshare(CLONE_NEWUSER | CLONE_NEWNS)  # a less privileged owner: every mount above is now locked
         _map_self(0, 0)
-        _limit_processes(MAX_PROCESSES)
+        limit_processes(int(request.get("processes", MAX_PROCESSES)))
     _no_new_privileges()
     return Confinement(NAMESPACES, "namespace", uid, Path(view.folder), notes)
 
 
-def _relay_through_pid_namespace(root_user: bool) -> None:
-    """Without the zygote's help: unshare, fork once more; the child is pid 1, this process relays its status.
+def _relay_through_pid_namespace(user_namespace: bool) -> None:
+    """Unshare, fork once more: the child is pid 1 of a new PID namespace, this process relays its status.
 
     Only the child returns. The parent waits and exits as the child did; the child dies with it.
     """
     outer_uid, outer_gid = os.geteuid(), os.getegid()
-    flags = CLONE_NEWPID | (0 if root_user else CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+    flags = CLONE_NEWPID | (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+                            if user_namespace else 0)
     _unshare(flags)
-    if not root_user:
+    if user_namespace:
         _map_self(outer_uid, outer_gid)
     pid = os.fork()
     if pid == 0:
@@ -441,7 +447,7 @@ def _relay_through_pid_namespace(root_user: bool) -> None:
     os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 70)
 
 
-def _confine_with_uid(view: View, notes: list[str]) -> Confinement:
+def _confine_with_uid(request: dict, view: View, notes: list[str]) -> Confinement:
     """Root without namespaces: a uid of its own, internet sockets refused; permissions guard the rest."""
     for prefix in (sys.base_prefix, sys.prefix):
         if not _reachable_by_others(prefix):
@@ -450,7 +456,7 @@ def _confine_with_uid(view: View, notes: list[str]) -> Confinement:
     os.chown(view.workdir, uid, uid)
     for name in os.listdir(view.workdir):
         os.chown(os.path.join(view.workdir, name), uid, uid)
-    _limit_processes(MAX_PROCESSES)
+    limit_processes(int(request.get("processes", MAX_PROCESSES)))
     _drop_to(uid)
     network = "seccomp" if refuse_internet_sockets() else "open"
     return Confinement(UID, network, uid, Path(view.folder), notes)
@@ -466,14 +472,14 @@ def confine(request: dict) -> Confinement:
     wanted = request.get("sandbox", "auto")
     root_user = os.geteuid() == 0
     view = view_for(request)
-    if wanted in ("auto", NAMESPACES):
+    if wanted in ("auto", NAMESPACES, "user-namespace"):
         try:
-            return _confine_with_namespaces(request, view, notes)
+            return _confine_with_namespaces(request, view, notes, privileged=root_user and wanted != "user-namespace")
         except OSError as error:
             notes.append(f"namespaces refused ({error})")
     if wanted in ("auto", NAMESPACES, UID) and root_user:
         try:
-            return _confine_with_uid(view, notes)
+            return _confine_with_uid(request, view, notes)
         except OSError as error:
             notes.append(f"uid refused ({error})")
     network = "open" if wanted == "off" else ("seccomp" if refuse_internet_sockets() else "open")

@@ -81,7 +81,7 @@ def start(request: dict, blobs: list[bytes]) -> Running:
 
     read_fd, write_fd = os.pipe()
     started = time.monotonic()
-    pid = sandbox.fork_worker()  # os.fork(), the child as pid 1 of its own PID namespace where allowed
+    pid = sandbox.fork_worker(request)  # os.fork(), the child as pid 1 of its own PID namespace where allowed
     if pid == 0:  # the worker
         code = 0
         try:
