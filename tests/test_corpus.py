@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gradekit.verify import grade, solved_module
+from gradekit.verify import grade, solved_module, with_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).parent / "corpus"
@@ -43,16 +43,8 @@ def submission_with(path: Path, folder: Path) -> tuple[Path, str]:
     """The reference module with the corpus cell appended, or put in place of one exercise's cell."""
     lesson = path.parent.parent.name
     module = solved_module(ROOT, lesson, folder)
-    text, cell = module.read_text(), path.read_text()
-    replaces = metadata(path).get("REPLACES")
-    if replaces:
-        cells = text.split("\n# %%\n")
-        index = next(i for i, c in enumerate(cells) if c.startswith(f"# [graded] {replaces} "))
-        cells[index] = cell
-        text = "\n# %%\n".join(cells)
-    else:
-        text += "\n\n# %%\n" + cell
-    module.write_text(text)
+    module_text = with_cell(module.read_text(), path.read_text(), metadata(path).get("REPLACES"))
+    module.write_text(module_text)
     return module, lesson
 
 

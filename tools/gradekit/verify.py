@@ -51,6 +51,17 @@ def solved_module(root: Path, lesson: str, folder: Path) -> Path:
     return path
 
 
+def with_cell(module_text: str, cell: str, replaces: str | None = None) -> str:
+    """A module with one more cell, or with `cell` in place of exercise `replaces`'s graded cell (a variant
+    of the reference: a known mistake, a broken cell, another correct reading)."""
+    if not replaces:
+        return module_text + "\n\n# %%\n" + cell
+    cells = module_text.split("\n# %%\n")
+    index = next(i for i, c in enumerate(cells) if c.startswith(f"# [graded] {replaces} "))
+    cells[index] = cell
+    return "\n# %%\n".join(cells)
+
+
 def reference_artifacts(recipe: Path, module: Path, text: str) -> Path:
     """Run the lesson's reference_artifacts.build(module, folder) once per source version; return the folder."""
     digest = hashlib.sha256((text + recipe.read_text()).encode()).hexdigest()[:16]

@@ -49,7 +49,10 @@ def test_load_model_does_not_run_code_from_the_file(run):
     out = run("load_file_with_code", doing="load_model(MNISTNet(), untrusted_file)", seed=22)
     expect(not out["code_ran"], "load_model ran code hidden in the file it loaded: use torch.load(..., "
                                 "weights_only=True). A state_dict needs nothing but tensors.")
-    refused = out["error"] is None or "Unpickling" in out["error"] or "weights only" in out["error"].lower()
+    expect(out["error"] is not None, "load_model accepted a file that carries pickled code without complaint. "
+                                     "torch.load(..., weights_only=True) refuses such a file (UnpicklingError): "
+                                     "load the state_dict with it, so a bad file fails loudly.")
+    refused = "Unpickling" in out["error"] or "weights only" in out["error"].lower()
     expect(refused, f"load_model failed on a file the weights-only loader should refuse: {out['error']}")
 
 
