@@ -27,6 +27,7 @@ from .results import SubmissionGrade, reconcile
 from .stage import Staged, stage
 
 DEFAULT_TIMEOUT = 900.0  # seconds one submission's whole grading may take
+FEEDBACK = "feedback"  # the folder, beside results.json, of the feedback page and its pictures
 
 
 @dataclass
@@ -57,7 +58,8 @@ def judge(root: Path, lesson: str, staged: Staged, scratch: Path, options: Grade
     command = [sys.executable, "-m", "pytest", f"graders/{lesson}", "--submission", str(staged.file),
                "--grade-json", str(report), "-q", "-p", "no:cacheprovider", "--noconftest",
                "-c", str(root / "pyproject.toml"), "--rootdir", str(root),
-               "--time-limit-factor", str(options.time_limit_factor), "--color=no"]
+               "--time-limit-factor", str(options.time_limit_factor), "--color=no",
+               "--feedback-dir", str(scratch / "feedback")]
     if options.hidden:
         command.append("--hidden")
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
@@ -86,10 +88,20 @@ def grade_one(root: Path, lesson: str, source: Path, name: str, scratch: Path, o
     titles = {e["id"]: e["title"] for e in lesson_manifest.get("exercises", [])}
     grade = reconcile(checks, report, name=name, source=str(source), title=lesson_manifest.get("title", lesson),
                       stopped=stopped, exercise_titles=titles)
+    attach_feedback(grade, scratch / "feedback" / lesson)
     if staged.file is not None:
         grade.graded_file = str(staged.file.relative_to(staged.folder)) + (f" ({staged.note})" if staged.note else "")
     grade.seconds = time.monotonic() - started
     return grade
+
+
+def attach_feedback(grade: SubmissionGrade, pages: Path) -> None:
+    """Keep the judge's feedback page and pictures with the grade; checks name their pictures as the report will."""
+    if not pages.is_dir():
+        return
+    grade.attachments = {p.name: p.read_bytes() for p in sorted(pages.iterdir()) if p.is_file()}
+    for check in grade.checks:
+        check.figures = [f"{FEEDBACK}/{Path(f).name}" for f in check.figures if Path(f).name in grade.attachments]
 
 
 def grade_batch(root: Path, lesson: str, sources: list[Path], out: Path,
@@ -124,14 +136,18 @@ def grade_batch(root: Path, lesson: str, sources: list[Path], out: Path,
 
 
 def write_reports(grades: list[SubmissionGrade], out: Path) -> None:
-    """Write each submission's results.json, junit.xml and feedback.md (in `out` itself for a single one),
-    then the batch's summary.md, gradebook.csv and junit.xml."""
+    """Write each submission's results.json, junit.xml, feedback.md and feedback/ (the page with pictures), in
+    `out` itself for a single submission; then the batch's summary.md, gradebook.csv and junit.xml."""
     out.mkdir(parents=True, exist_ok=True)
     for grade in grades:
         folder = out if len(grades) == 1 else out / grade.name
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "results.json").write_text(json.dumps(writers.gradescope_results(grade), indent=2) + "\n")
         (folder / "feedback.md").write_text(writers.feedback_markdown(grade))
+        if grade.attachments:
+            (folder / FEEDBACK).mkdir(exist_ok=True)
+            for name, data in grade.attachments.items():
+                (folder / FEEDBACK / name).write_bytes(data)
         if len(grades) > 1:
             (folder / "junit.xml").write_text(writers.junit_xml([grade]))
     (out / "junit.xml").write_text(writers.junit_xml(grades))

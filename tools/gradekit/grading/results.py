@@ -46,7 +46,9 @@ class SubmissionGrade:
     checks: list[CheckGrade] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    compute_seconds: float = 0.0  # inside the workers' probes: the student's code and the probes' own calls
     exercise_titles: dict = field(default_factory=dict)
+    attachments: dict = field(default_factory=dict)  # the judge's feedback page and its pictures: name -> bytes
 
     @property
     def score(self) -> float:
@@ -101,6 +103,7 @@ def reconcile(manifest: dict, report: dict | None, *, name: str, source: str, ti
             check.passed = found.get("status") == "passed"
             check.message = "" if check.passed else str(found.get("message") or "failed")
             check.seconds = float(found.get("seconds") or 0.0)
+            grade.compute_seconds += float(found.get("worker_seconds") or 0.0)
             check.figures = [str(f) for f in found.get("figures", []) if isinstance(f, str)]
         grade.checks.append(check)
     if seen:
