@@ -27,6 +27,7 @@ from gradekit.grading.stage import stage
 from gradekit.verify import solved_module
 
 ROOT = Path(__file__).resolve().parents[1]
+TEXT_FILES = (".json", ".md", ".xml", ".csv", ".html")  # every report a student may read (the rest are PNGs)
 LESSON = "2_3_1"
 MANIFEST = json.loads((ROOT / "assignments" / LESSON / "manifest.json").read_text())
 CHECKS = read_checks(ROOT, LESSON)
@@ -110,7 +111,7 @@ def test_gradescope_results_json_per_submission(batch):
 
 def test_student_files_never_show_a_hidden_check(batch):
     grades, out, _ = batch
-    texts = [p.read_text() for p in out.rglob("*") if p.is_file()]
+    texts = [p.read_text() for p in out.rglob("*") if p.suffix in TEXT_FILES]
     assert texts and HIDDEN_NAMES
     for name in HIDDEN_NAMES:
         assert not any(name in text for text in texts), name

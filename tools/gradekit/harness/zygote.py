@@ -233,6 +233,18 @@ def _answer(job: Running, reply: dict, blobs: list[bytes]) -> None:
         job.channel.outbox += wire.frame_bytes(reply, blobs)
 
 
+def _settle() -> None:
+    """Before the first fork: take the integrity baseline once for every worker, and freeze the warm heap so
+    the workers' garbage collector never touches (and so copies) the pages they share with the zygote."""
+    import gc
+
+    from . import worker
+
+    worker.prepare()
+    gc.collect()
+    gc.freeze()
+
+
 def main() -> None:
     """Import the heavy modules once, say ready, then serve requests until the judge closes the pipe."""
     out = os.dup(PROTOCOL_OUT)
@@ -240,9 +252,7 @@ def main() -> None:
     sys.stdout = sys.stderr
     header, _ = wire.read_frame(PROTOCOL_IN)
     _preload(header.get("preload", []))
-    from . import worker
-
-    worker.prepare()  # the integrity baseline, taken once here and inherited by every fork
+    _settle()
     wire.write_frame(out, {"ready": True, "pid": os.getpid()})
     serve_forever([Channel(PROTOCOL_IN, out)], max(1, int(header.get("jobs", 1))))
 
@@ -256,6 +266,7 @@ def main_shared(path: str, jobs: int, preload: list[str]) -> None:
     os.dup2(2, PROTOCOL_OUT)
     sys.stdout = sys.stderr
     _preload(preload)
+    _settle()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     os.chmod(path, 0o600)
