@@ -24,7 +24,7 @@ from gradekit.grading.batch import GradeOptions, grade_batch
 from gradekit.grading.checks import read_checks
 from gradekit.grading.results import reconcile
 from gradekit.grading.stage import stage
-from gradekit.verify import solved_module
+from gradekit.verify import solved_module, with_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT_FILES = (".json", ".md", ".xml", ".csv", ".html")  # every report a student may read (the rest are PNGs)
@@ -59,9 +59,29 @@ def submissions(folder: Path) -> dict[str, Path]:
     climbing = folder / "climbing.zip"
     with zipfile.ZipFile(climbing, "w") as archive:
         archive.writestr("../../escaped.py", "print('out')\n")
+    v3 = folder / "v3" / MANIFEST["notebook"]
+    v3.parent.mkdir()
+    nbformat.write(nbformat.convert(nbformat.reads(notebook.read_text(), as_version=4), 3), v3, version=3)
+    deleted = folder / "deleted" / MANIFEST["notebook"]
+    deleted.parent.mkdir()
+    without = nbformat.reads(notebook.read_text(), as_version=4)
+    without.cells = [c for c in without.cells if not c.source.startswith("# [graded] 2_3_1.ex3")]
+    nbformat.write(without, deleted)
+    variants = {"signature": "def save_model(model):\n    torch.save(model.state_dict(), 'model.pt')\n",
+                "nan": "def train_one_epoch(model, loader, optimizer, criterion):\n"
+                       "    with torch.no_grad():\n"
+                       "        for parameter in model.parameters():\n"
+                       "            parameter.fill_(float('nan'))\n"
+                       "    return float('nan')\n"}
+    made = {}
+    for name, cell in variants.items():
+        (folder / name).mkdir()
+        module = solved_module(ROOT, LESSON, folder / name)
+        module.write_text(with_cell(module.read_text(), cell))
+        made[name] = folder / name
     return {"reference": reference, "starter": ROOT / "assignments" / LESSON / MANIFEST["module"],
             "nested": nested, "broken": broken.parent, "unrelated": unrelated, "corrupt": corrupt,
-            "climbing": climbing}
+            "climbing": climbing, "v3": v3.parent, "deleted": deleted.parent, **made}
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +104,23 @@ def test_every_submission_is_graded_against_the_whole_manifest(batch):
     for name in ("starter", "broken", "unrelated", "corrupt", "climbing"):
         assert grades[name].score == 0, name
     assert not (folder.parent / "escaped.py").exists()
+    assert grades["v3"].score == total, grades["v3"].problems
+
+
+def test_a_broken_part_costs_only_its_exercise(batch):
+    """A deleted cell, a wrong signature, NaN losses: the exercise they touch loses points, with a message
+    that says why; every other exercise keeps its marks."""
+    grades, _, _ = batch
+    expected = {"deleted": ("2_3_1.ex3", "resume"), "signature": ("2_3_1.ex1", "save_model"),
+                "nan": ("2_3_1.ex2", "losses are nan from epoch 1")}
+    for name, (exercise, phrase) in expected.items():
+        grade = grades[name]
+        lost = {c.exercise for c in grade.checks if not c.passed}
+        assert exercise in lost, (name, lost)
+        assert any(phrase in c.message.lower() for c in grade.checks if c.exercise == exercise and not c.passed), \
+            (name, [c.message[:200] for c in grade.checks if not c.passed])
+        if name != "nan":  # train_one_epoch is shared by the training exercises
+            assert lost == {exercise}, (name, lost)
 
 
 def test_broken_submissions_say_why_on_every_check(batch):

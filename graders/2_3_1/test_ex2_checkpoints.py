@@ -1,5 +1,7 @@
 """Exercise 2 (2_3_1.ex2): a checkpoint holds model, optimizer, epoch and loss; files at the right epochs."""
 
+import math
+
 import pytest
 
 from gradekit.harness.feedback import expect, fail, fmt, same_tensor
@@ -18,6 +20,12 @@ def rows_of(out: dict, doing: str) -> list[dict]:
         missing = {"epoch", "train_loss", "val_loss"} - set(row)
         expect(not missing, f"{doing}: a history row lacks {sorted(missing)}; each row is "
                             '{"epoch", "train_loss", "val_loss"}.')
+    diverged = [row["epoch"] for row in rows if any(isinstance(row[k], float) and math.isnan(row[k])
+                                                    for k in ("train_loss", "val_loss"))]
+    expect(not diverged, f"{doing}: the losses are NaN from epoch {diverged[:1] and diverged[0]} on "
+                         f"(val_loss {fmt([row['val_loss'] for row in rows])}). The weights have become NaN, so no "
+                         "epoch is ever better than the best so far and best.pt is never written. Train with "
+                         "train_one_epoch as the lesson gives it, and check that the first epoch's loss is a number.")
     return rows
 
 
