@@ -37,3 +37,4 @@ test: setup
 bench: setup
 	$(PY) bench/bench_grading.py 2_3_1 2_3_2 2_3_3
 	$(PY) bench/bench_simcuda.py
+	$(PY) bench/bench_batch.py
