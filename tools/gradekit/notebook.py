@@ -9,6 +9,7 @@ line: the student's code runs in the grader's workers, never in the notebook's k
 from __future__ import annotations
 
 import ast
+import atexit
 import base64
 import difflib
 import html
@@ -30,6 +31,30 @@ MAGIC = re.compile(r"^(\s*)([%!].*)$")
 SWITCH = "GRADEKIT_NOTEBOOK_CHECKS"
 ARTIFACTS = ("*.pt", "*.pth")
 SAME_CELL = 0.5  # how alike two runs of a graded cell must be for the later to replace the earlier
+_pool: list = []  # the kernel's warm worker pool, once started: [process, socket path]
+
+
+def _warm_pool() -> str | None:
+    """The socket of a worker pool kept warm for this kernel (torch imported once, for every later check)."""
+    if _pool and _pool[0].poll() is None:
+        return str(_pool[1])
+    from .harness.client import DEFAULT_PRELOAD, start_shared_zygote
+
+    socket_path = Path(tempfile.mkdtemp(prefix="gradekit-pool-")) / "workers.sock"
+    try:
+        process = start_shared_zygote(socket_path, min(2, os.cpu_count() or 1), [*DEFAULT_PRELOAD, "torchvision"])
+    except (OSError, RuntimeError):
+        return None  # each check then starts its own pool, as on the command line
+    if not _pool:
+        atexit.register(_stop_pool)
+    _pool[:] = [process, socket_path]
+    return str(socket_path)
+
+
+def _stop_pool() -> None:
+    if _pool and _pool[0].poll() is None:
+        _pool[0].stdin.close()
+        _pool[0].wait(timeout=10)
 
 
 def check(exercise: str, *, notebook: str | Path | None = None, root: str | Path | None = None,
@@ -275,10 +300,15 @@ def _run_pytest(root: Path, lesson: str, exercise: str | None, module: Path, scr
     report_path, progress_path, log_path = scratch / "report.json", scratch / "progress.json", scratch / "pytest.log"
     command = [sys.executable, "-m", "pytest", f"graders/{lesson}", "--submission", str(module),
                "--grade-json", str(report_path), "--feedback-dir", str(scratch / "feedback"),
-               "--progress-file", str(progress_path), "-q", "-p", "no:cacheprovider"]
+               "--progress-file", str(progress_path), "-q", "-p", "no:cacheprovider", "--assert=plain"]
     if exercise:
         command += ["--exercise", exercise]
     env = {**os.environ, "MPLBACKEND": "Agg"}
+    pool = _warm_pool()
+    if pool:
+        from .harness.client import SHARED_ZYGOTE
+
+        env[SHARED_ZYGOTE] = pool
     what = exercise or f"lesson {lesson}"
     progress = Progress(what)
     start = time.monotonic()
