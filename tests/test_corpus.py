@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gradekit.verify import grade, solved_module, with_cell
+from gradekit.grading.batch import GradeOptions, grade_batch
+from gradekit.verify import solved_module, with_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).parent / "corpus"
@@ -48,42 +49,63 @@ def submission_with(path: Path, folder: Path) -> tuple[Path, str]:
     return module, lesson
 
 
-def checks(report: dict) -> list[dict]:
-    return report["checks"]
+def extra_args(path: Path) -> tuple[str, ...]:
+    return tuple(metadata(path).get("EXTRA_ARGS", ()))
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Grade a corpus file: every file of its lesson that needs the same options is graded in one batch
+    (one warm worker pool, two submissions at a time) the first time one of them is asked for."""
+    grades: dict[Path, object] = {}
+
+    def grade_of(path: Path):
+        if path not in grades:
+            lesson, extra = path.parent.parent.name, extra_args(path)
+            group = [p for p in sorted(CORPUS.glob(f"{lesson}/*/*.py")) if extra_args(p) == extra]
+            scratch = tmp_path_factory.mktemp(f"corpus-{lesson}")
+            folders = []
+            for member in group:
+                folder = scratch / member.parent.name / member.stem
+                folder.mkdir(parents=True)
+                folders.append(submission_with(member, folder)[0].parent)
+            batch = grade_batch(ROOT, lesson, folders, scratch / "out", GradeOptions(jobs=2, extra=extra))
+            grades.update(zip(group, batch))
+        return grades[path]
+
+    return grade_of
+
+
+def named(grade, check_name: str) -> list:
+    return [c for c in grade.checks if c.name.split("[")[0] == check_name]
 
 
 @pytest.mark.parametrize("path", corpus("mistakes"))
-def test_each_mistake_is_caught_by_its_check(path, tmp_path):
-    submission, lesson = submission_with(path, tmp_path)
-    report = grade(ROOT, lesson, submission, hidden=True)
+def test_each_mistake_is_caught_by_its_check(path, graded):
+    grade = graded(path)
     for check_name, phrase in metadata(path)["CAUGHT_BY"].items():
-        matching = [c for c in checks(report) if c["name"].split("[")[0] == check_name]
-        assert matching, f"no check named {check_name} ran"
+        matching = named(grade, check_name)
+        assert matching, f"the lesson has no check named {check_name}"
         for check in matching:
-            assert check["status"] == "failed", f"{check['name']} passed on the mistake {path.stem}"
-            assert phrase.lower() in check["message"].lower(), f"{check['name']}: {check['message']!r}"
-    points, max_points = report["lessons"][lesson]["points"], report["lessons"][lesson]["max_points"]
-    caught = [c for c in checks(report) if c["name"].split("[")[0] in metadata(path)["CAUGHT_BY"]]
-    assert points < max_points or all(c["max_points"] == 0 for c in caught)  # provided code: caught, 0 points
+            assert not check.passed, f"{check.name} passed on the mistake {path.stem}"
+            assert phrase.lower() in check.message.lower(), f"{check.name}: {check.message!r}"
+    caught = [c for name in metadata(path)["CAUGHT_BY"] for c in named(grade, name)]
+    assert grade.score < grade.max_score or all(c.max_points == 0 for c in caught)  # provided code: 0 points
 
 
 @pytest.mark.parametrize("path", corpus("correct"))
-def test_correct_variants_get_full_marks(path, tmp_path):
-    submission, lesson = submission_with(path, tmp_path)
-    report = grade(ROOT, lesson, submission, hidden=True)
-    failed = [(c["name"], c["message"]) for c in checks(report) if c["status"] != "passed" and c["max_points"] > 0]
-    assert not failed, report["terminal"][-3000:]
-    assert report["lessons"][lesson]["points"] == report["lessons"][lesson]["max_points"]
+def test_correct_variants_get_full_marks(path, graded):
+    grade = graded(path)
+    failed = [(c.name, c.message) for c in grade.checks if not c.passed and c.max_points > 0]
+    assert not failed and not grade.problems, (failed, grade.problems)
+    assert grade.score == grade.max_score > 0
 
 
 @pytest.mark.parametrize("path", corpus("broken"))
-def test_broken_submissions_lose_only_what_they_break(path, tmp_path):
-    meta = metadata(path)
-    submission, lesson = submission_with(path, tmp_path)
-    report = grade(ROOT, lesson, submission, hidden=True, extra=tuple(meta.get("EXTRA_ARGS", ())))
-    lost = [c for c in checks(report) if c["exercise"] in meta["LOST"]]
-    kept = [c for c in checks(report) if c["exercise"] not in meta["LOST"]]
-    assert any(c["status"] == "failed" and meta["MESSAGE"] in c["message"] for c in lost), \
-        [(c["name"], c["status"], c["message"][:200]) for c in lost]
-    assert all(c["status"] == "passed" for c in kept), [(c["name"], c["message"]) for c in kept
-                                                        if c["status"] != "passed"]
+def test_broken_submissions_lose_only_what_they_break(path, graded):
+    meta, grade = metadata(path), graded(path)
+    lost = [c for c in grade.checks if c.exercise in meta["LOST"]]
+    kept = [c for c in grade.checks if c.exercise not in meta["LOST"]]
+    assert any(not c.passed and meta["MESSAGE"] in c.message for c in lost), \
+        [(c.name, c.status, c.message[:200]) for c in lost]
+    assert all(c.passed for c in kept), [(c.name, c.message) for c in kept if not c.passed]

@@ -38,6 +38,7 @@ class GradeOptions:
     hidden: bool = True
     timeout: float = DEFAULT_TIMEOUT
     time_limit_factor: float = 1.0
+    extra: tuple[str, ...] = ()  # more options for every judge, e.g. ("--worker-memory-gb", "1")
 
 
 def unique_names(sources: list[Path]) -> list[str]:
@@ -63,6 +64,7 @@ def judge(root: Path, lesson: str, staged: Staged, scratch: Path, options: Grade
                "--feedback-dir", str(scratch / "feedback")]
     if options.hidden:
         command.append("--hidden")
+    command += list(options.extra)
     env = dict(os.environ)
     if workers is not None:
         env[SHARED_ZYGOTE] = str(workers)
