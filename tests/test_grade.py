@@ -167,6 +167,8 @@ def test_gradebook_junit_and_summary(batch):
     assert all(len(suite.findall("testcase")) == len(CHECKS["checks"]) for suite in suites)
     summary = (out / "summary.md").read_text()
     assert summary.count("\n| ") >= len(grades) and "38/38" in summary
+    assert "confined by: namespaces" in summary  # this machine allows the strongest layer (as CI does)
+    assert grades["reference"].sandbox == {"namespaces"}
 
 
 def test_the_manifest_fixes_the_denominator():

@@ -49,6 +49,7 @@ class SubmissionGrade:
     compute_seconds: float = 0.0  # inside the workers' probes: the student's code and the probes' own calls
     exercise_titles: dict = field(default_factory=dict)
     attachments: dict = field(default_factory=dict)  # the judge's feedback page and its pictures: name -> bytes
+    sandbox: set = field(default_factory=set)  # how the workers were confined (see harness/sandbox.py)
 
     @property
     def score(self) -> float:
@@ -104,6 +105,7 @@ def reconcile(manifest: dict, report: dict | None, *, name: str, source: str, ti
             check.message = "" if check.passed else str(found.get("message") or "failed")
             check.seconds = float(found.get("seconds") or 0.0)
             grade.compute_seconds += float(found.get("worker_seconds") or 0.0)
+            grade.sandbox.update(str(layer) for layer in found.get("sandbox", []) if isinstance(layer, str))
             check.figures = [str(f) for f in found.get("figures", []) if isinstance(f, str)]
         grade.checks.append(check)
     if seen:

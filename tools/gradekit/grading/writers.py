@@ -73,6 +73,7 @@ def gradescope_results(grade: SubmissionGrade) -> dict:
         "test_output_format": "text",
         "stdout_visibility": "hidden",
         "visibility": "visible",
+        "extra_data": {"sandbox": sorted(grade.sandbox), "problems": grade.problems},
         "tests": tests,
     }
 
@@ -95,7 +96,8 @@ def junit_xml(grades: list[SubmissionGrade]) -> str:
         suite = ET.SubElement(suites, "testsuite", name=f"{grade.lesson} {grade.name}", tests=str(len(grade.checks)),
                               failures=str(failures), errors="0", skipped="0", time=f"{grade.seconds:.3f}")
         properties = ET.SubElement(suite, "properties")
-        for key, value in (("score", grade.score), ("max_score", grade.max_score), ("source", grade.source)):
+        for key, value in (("score", grade.score), ("max_score", grade.max_score), ("source", grade.source),
+                           ("sandbox", ",".join(sorted(grade.sandbox)))):
             ET.SubElement(properties, "property", name=key, value=str(value))
         for label, check in labelled(grade):
             case = ET.SubElement(suite, "testcase", classname=check.exercise, name=label, time=f"{check.seconds:.3f}")
@@ -155,6 +157,9 @@ def markdown_summary(grades: list[SubmissionGrade]) -> str:
         lines.append(f"| {_cell(grade.name)} | " + " | ".join(cells)
                      + f" | **{_points(grade.score)}/{_points(grade.max_score)}** ({percent:.0f} %) | "
                      + _cell("; ".join(grade.problems)[:300]) + " |")
+    layers = sorted({layer for grade in grades for layer in grade.sandbox})
+    lines += ["", f"Student code ran in workers confined by: {', '.join(layers) or 'no worker ran'} "
+                  "(namespaces: no network, no view of graders or other submissions; see the README)."]
     if len(grades) == 1:
         lines += ["", feedback_markdown(grades[0]).split("\n", 1)[1]]
     return "\n".join(lines) + "\n"

@@ -102,6 +102,7 @@ class CheckResult:
     message: str = ""
     seconds: float = 0.0
     worker_seconds: float = 0.0  # time spent inside the student's code (and the probe), for benchmarks
+    sandbox: set = field(default_factory=set)  # how its workers were confined: "namespaces", "uid" or "process"
     figures: list = field(default_factory=list)  # figure specs the check recorded (feedback.figure)
     figure_paths: list = field(default_factory=list)  # the PNGs drawn from them, once written
 
@@ -285,6 +286,8 @@ class GradingSession:
             outcome = self.zygote.result(found)
         if item.nodeid in self.results:
             self.results[item.nodeid].worker_seconds += outcome.compute_seconds
+            if outcome.sandbox:
+                self.results[item.nodeid].sandbox.add(outcome.sandbox)
         self.memo[key] = outcome
         return outcome
 

@@ -66,7 +66,7 @@ def json_report(lessons: dict, results: list, pages: dict | None = None) -> dict
             "nodeid": row.nodeid, "name": row.name, "lesson": row.lesson, "exercise": row.exercise,
             "status": row.status, "points": row.points, "max_points": row.max_points, "hidden": row.hidden,
             "message": row.message, "seconds": round(row.seconds, 3),
-            "worker_seconds": round(row.worker_seconds, 3), "figures": [str(p) for p in row.figure_paths],
+            "worker_seconds": round(row.worker_seconds, 3), "sandbox": sorted(row.sandbox), "figures": [str(p) for p in row.figure_paths],
         })
     for lesson_id in sorted({r.lesson for r in results}):
         lesson = lessons[lesson_id]
