@@ -27,3 +27,9 @@ def mnist_parameters(mnist_root, tmp_path) -> dict:
     """A notebook's parameters for a quick offline run: the test-set split, 2 epochs, checkpoints in tmp."""
     return {"DATA_ROOT": str(mnist_root), "OFFLINE_SPLIT": True, "EPOCHS": 2, "BATCH_SIZE": 500,
             "WORK_DIR": str(tmp_path / "ckpt")}
+
+
+@pytest.fixture
+def notebook_checks_off(monkeypatch):
+    """Check cells only say they are off (tests/test_notebook_check.py runs them for real): quick notebook runs."""
+    monkeypatch.setenv("GRADEKIT_NOTEBOOK_CHECKS", "off")

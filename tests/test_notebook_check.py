@@ -11,11 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from gradekit.build.outputs import release_notebook
-from gradekit.build.pipeline import lesson_sources
-from gradekit.build.source import read_source
 from gradekit.notebook import GradedCell, check, check_all, latest_versions
-from gradekit.notebooks import execute
+from gradekit.notebooks import execute, reference_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "2_3_1"
@@ -48,7 +45,7 @@ def check_cell(shown: dict, exercise: str) -> str:
 
 
 def test_reference_notebook_checks_show_every_check_passed(checks_on, mnist_parameters, tmp_path):
-    text = release_notebook(read_source(next(p for p in lesson_sources(ROOT, [LESSON]))), solved=True)
+    text = reference_notebook(ROOT, LESSON)
     notebook = execute(text, mnist_parameters, cwd=tmp_path)
     shown = check_outputs(notebook)
     assert len(shown) == len(EXERCISES) + 1

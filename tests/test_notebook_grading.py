@@ -9,9 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from gradekit.build.outputs import release_notebook
-from gradekit.build.pipeline import lesson_sources
-from gradekit.build.source import read_source
+from gradekit.notebooks import reference_notebook
 from gradekit.verify import grade, solved_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,8 +35,7 @@ def full_marks(report: dict, lesson: str) -> bool:
 
 
 def solved_notebook(lesson: str):
-    source = read_source(next(p for p in lesson_sources(ROOT, [lesson])))
-    return nbformat.reads(release_notebook(source, solved=True), as_version=4)
+    return nbformat.reads(reference_notebook(ROOT, lesson), as_version=4)
 
 
 @pytest.mark.parametrize("lesson", LESSONS)

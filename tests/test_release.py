@@ -318,10 +318,7 @@ def test_the_notebook_checks_run_from_the_installed_bundle(bundle, mnist_paramet
     """The release notebook, executed with nbclient inside the unpacked bundle (its package first on the
     kernel's path, no installed plugin): with the solutions in place every check cell shows all passed; as
     shipped, every check cell shows its checks failing with "not implemented yet"."""
-    from gradekit.build.outputs import release_notebook
-    from gradekit.build.pipeline import lesson_sources
-    from gradekit.build.source import read_source
-    from gradekit.notebooks import execute
+    from gradekit.notebooks import execute, reference_notebook
 
     _, folder = bundle
     for name in [n for n in os.environ if n.startswith(("PYTEST", "GRADEKIT"))]:
@@ -330,8 +327,7 @@ def test_the_notebook_checks_run_from_the_installed_bundle(bundle, mnist_paramet
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     work = folder / "assignments" / LESSON
     manifest = json.loads((work / "manifest.json").read_text())
-    text = release_notebook(read_source(next(iter(lesson_sources(ROOT, [LESSON])))), solved=True) if solved \
-        else (work / manifest["notebook"]).read_text()
+    text = reference_notebook(ROOT, LESSON) if solved else (work / manifest["notebook"]).read_text()
     notebook = nbformat.reads(text, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell("import gradekit.notebook\nprint(gradekit.notebook.__file__)",
                                                     id="where-from"))

@@ -7,6 +7,26 @@ import shutil
 from pathlib import Path
 
 
+def reference_notebook(root: Path, lesson: str) -> str:
+    """The lesson's release notebook with the solutions in place (JSON text): what a reference run executes."""
+    from .build.outputs import release_notebook
+    from .build.pipeline import lesson_sources
+    from .build.source import read_source
+
+    return release_notebook(read_source(next(iter(lesson_sources(root, [lesson])))), solved=True)
+
+
+def stub_stops(notebook) -> str:
+    """Why an executed starter notebook did not stop as it should ("" if it did): its first error must be a
+    stub's NotImplementedError, and no graded cell may fail (graded cells only define names)."""
+    found = errors(notebook)
+    if not found or found[0][0] != "NotImplementedError":
+        return f"the first error is not a stub's NotImplementedError: {found[:3]}"
+    graded = {c["id"] for c in notebook.cells if "graded" in c.metadata.get("tags", [])}
+    failing = [cell for _, cell in found if cell in graded]
+    return f"graded cells failed: {failing}" if failing else ""
+
+
 def with_parameters(notebook, parameters: dict):
     """Insert a cell after the one tagged `parameters` that sets the given names (fewer epochs, a data root)."""
     import nbformat
