@@ -29,10 +29,28 @@ def rows_of(out: dict, doing: str) -> list[dict]:
     return rows
 
 
+def expect_trained(out: dict, name: str, epoch: int) -> None:
+    """The checkpoint `name` holds the weights the course's loop reaches after `epoch` epochs from the same start:
+    the file shows what was actually trained, whatever the history says."""
+    __tracebackhide__ = True
+    weights, trusted = out["weights"].get(name), out["trusted"][epoch]
+    expect(weights is not None, f"{name} is missing or does not hold model weights readable with weights_only=True.")
+    expect(sorted(weights) == sorted(trusted), f"{name} holds the keys {sorted(weights)}; the model's are "
+                                               f"{sorted(trusted)}.")
+    worst = max(weights[key].max_abs_diff(trusted[key]) for key in trusted)
+    expect(worst <= 1e-5 * (1 + max(float(abs(trusted[key].array).max()) for key in trusted)),
+           f"{name} does not hold the weights of epoch {epoch} (largest difference {worst:.3g} from the model "
+           f"trained {epoch} epochs by train_one_epoch): save the model after training that epoch, with "
+           "model.state_dict(), and train every epoch with train_one_epoch.")
+
+
 @pytest.mark.points(2)
 def test_save_checkpoint_keys_and_values(run):
     out = run("save_checkpoint_file", doing="save_checkpoint(path, model, optimizer, epoch=7, loss=0.25)",
-              seed=5, epoch=7, loss=0.25)
+              epoch=7, loss=0.25)
+    expect(out["type"] != "no file", "save_checkpoint(path, ...) wrote no file at `path`.")
+    expect(out.get("error") is None, f"The checkpoint does not load with torch.load(path, weights_only=True) "
+                                     f"({out.get('error')}): save plain state_dicts and numbers, not objects.")
     expect(out["type"] in ("dict", "OrderedDict"), f"The checkpoint file holds a {out['type']}, not a dict.")
     expect(out["keys"] == CHECKPOINT_KEYS, f"The checkpoint has keys {out['keys']}; expected exactly {CHECKPOINT_KEYS}.")
     expect(out["epoch"] == 7, f"checkpoint['epoch'] is {out['epoch']!r}; save_checkpoint was given epoch=7.")
@@ -46,7 +64,7 @@ def test_save_checkpoint_keys_and_values(run):
 @pytest.mark.points(2)
 def test_checkpoint_holds_the_optimizer_state(run):
     out = run("save_checkpoint_file", doing="save_checkpoint(path, model, optimizer, epoch=7, loss=0.25)",
-              seed=5, epoch=7, loss=0.25)
+              epoch=7, loss=0.25)
     saved = out.get("saved_optimizer")
     amnesia = ("Without Adam's state a resumed run starts with an amnesiac optimizer: giving an experienced pilot "
                "amnesia. Save optimizer.state_dict() under 'optimizer_state_dict'.")
@@ -70,6 +88,8 @@ def test_checkpoint_files_at_the_right_epochs(run):
            f"With every=3 and 7 epochs the periodic checkpoints are {periodic}; expected ['epoch_3.pt', 'epoch_6.pt'] "
            "(write epoch_{E}.pt when E is a multiple of every, counting epochs from 1).")
     expect("best.pt" in out["files"], "train_with_checkpoints wrote no best.pt.")
+    expect_trained(out, "epoch_3.pt", 3)
+    expect_trained(out, "epoch_6.pt", 6)
 
 
 @pytest.mark.points(2)
@@ -79,6 +99,8 @@ def test_best_checkpoint_has_the_lowest_validation_loss(run):
     expect("best.pt" in out["weights"], "best.pt is missing or holds no model weights.")
     epoch_files = {int(name[6:-3]): name for name in out["weights"] if name.startswith("epoch_")}
     expect(len(epoch_files) == 6, f"With every=1 there should be 6 epoch files, found {sorted(epoch_files)}.")
+    for epoch, name in epoch_files.items():
+        expect_trained(out, name, epoch)
     val = {epoch: out["val_losses"][name] for epoch, name in epoch_files.items()}
     best_epoch = min(val, key=val.get)
     matches = [e for e, name in epoch_files.items()
@@ -105,3 +127,4 @@ def test_resumed_run_numbers_its_epochs(run):
     periodic = sorted(f for f in out["files"] if f != "best.pt")
     expect(periodic == ["epoch_10.pt"], f"With start_epoch=6, epochs=10, every=5 the periodic checkpoints are "
                                         f"{periodic}; expected ['epoch_10.pt'].")
+    expect_trained(out, "epoch_10.pt", 10)

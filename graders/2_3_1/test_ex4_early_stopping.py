@@ -47,10 +47,18 @@ DOING = "train_with_early_stopping(..., max_epochs=15, patience=2)"
 
 
 def with_rows(out: dict) -> dict:
-    """The run's report, once its history is known to be a list of rows."""
+    """The run's report, once its history is known to be a list of rows, one per epoch the course's loop ran."""
     __tracebackhide__ = True
     expect(isinstance(out["rows"], list) and out["rows"], f"train_with_early_stopping returned {out['rows']}, "
                                                            "not a list of per-epoch rows.")
+    expect(len(out["rows"]) <= len(out["trusted_val"]), f"train_with_early_stopping reports {len(out['rows'])} "
+                                                        f"epochs with max_epochs={len(out['trusted_val'])}.")
+    for row, trusted in zip(out["rows"], out["trusted_val"]):
+        reported = row.get("val_loss")
+        expect(isinstance(reported, float) and abs(reported - trusted) <= 1e-4 * (1 + abs(trusted)),
+               f"Epoch {row.get('epoch')}: the history says val_loss {reported!r}, but the model trained that many "
+               f"epochs by train_one_epoch has validation loss {trusted:.4f}: train with train_one_epoch and report "
+               "evaluate(model, val_loader, criterion) after each epoch.")
     return out
 
 
@@ -69,6 +77,7 @@ def test_training_restores_the_best_weights(run):
     out = with_rows(run("early_stopping_run", doing=DOING, seed=13, max_epochs=15, patience=2, path_type="str"))
     losses = [row["val_loss"] for row in out["rows"]]
     final = out["final_val_loss"]
+    expect(final is not None, "After training the model no longer has MNISTNet's layers and shapes.")
     if abs(final - min(losses)) > 1e-6:
         fail(f"After training the model's validation loss is {final:.4f}, but the best epoch reached {min(losses):.4f}"
              f" (losses {fmt(losses)}). Early stopping must restore the best weights from the checkpoint before "
@@ -78,8 +87,8 @@ def test_training_restores_the_best_weights(run):
 @pytest.mark.points(1)
 def test_best_model_is_saved_to_checkpoint_path(run):
     out = with_rows(run("early_stopping_run", doing=DOING, seed=13, max_epochs=15, patience=2, path_type="str"))
-    expect(out["saved"] is not None, "Nothing loadable was saved at checkpoint_path (a state_dict or a checkpoint dict).")
+    expect(out["saved"], "Nothing loadable was saved at checkpoint_path (a state_dict or a checkpoint dict).")
     losses = [row["val_loss"] for row in out["rows"]]
-    expect(abs(out["saved_val_loss"] - min(losses)) < 1e-6,
+    expect(out["saved_val_loss"] is not None and abs(out["saved_val_loss"] - min(losses)) < 1e-6,
            f"The weights at checkpoint_path give validation loss {out['saved_val_loss']:.4f}; the best epoch had "
            f"{min(losses):.4f}. Save the model whenever the validation loss improves.")

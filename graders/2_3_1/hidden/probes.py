@@ -1,4 +1,4 @@
-"""Probes for the hidden checks of lesson 2.3.1 (run in the worker, like the public ones)."""
+"""Probes for the hidden checks of lesson 2.3.1 (trusted code in the worker, like the public ones)."""
 
 from __future__ import annotations
 
@@ -8,69 +8,114 @@ import torch
 
 import lesson_probes as base
 from gradekit.harness.simcuda import save_as_cuda
+from gradekit.probe import saved_bytes, secret_seed, student_step
 
-CODE_RAN = Path("code_ran.flag")
+CODE_RAN = "code_ran.flag"
 
 
 class _Payload:
     """An object whose unpickling leaves a mark: only a loader that runs pickled code touches it."""
 
+    def __init__(self, mark: str) -> None:
+        self.mark = mark
+
     def __reduce__(self):
-        return (Path.touch, (CODE_RAN.resolve(),))
+        return (Path.touch, (Path(self.mark),))
 
 
-def load_cuda_saved_model(sub, seed: int) -> dict:
-    """A state_dict saved with its storages tagged cuda:0 (as on a GPU), loaded by load_model on the CPU."""
-    model, _, _ = base.fresh(seed)
-    save_as_cuda(model.state_dict(), "gpu_model.pth")
-    loaded = sub.load_model(base.MNISTNet(), "gpu_model.pth", device="cpu")
-    return {"original": base.model_state(model), "loaded": {k: v for k, v in loaded.state_dict().items()}}
+def _cuda_file(obj) -> bytes:
+    """`obj` saved as on a GPU (storages tagged cuda:0), as bytes."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "gpu.pt")
+        save_as_cuda(obj, path)
+        with open(path, "rb") as handle:
+            return handle.read()
 
 
-def load_file_with_code(sub, seed: int) -> dict:
-    """A state_dict file that also carries a pickled callable; report whether load_model executed it."""
-    model, _, _ = base.fresh(seed)
-    state = dict(model.state_dict())
-    state["_payload"] = _Payload()
-    torch.save(state, "untrusted.pth")
-    error = None
+@student_step
+def call_load_model_on_cpu(sub, name: str) -> dict:
+    """load_model(MNISTNet(), path, device="cpu") on the file the worker wrote."""
+    loaded = sub.load_model(base.MNISTNet(), name, device="cpu")
+    return {"loaded": {k: v for k, v in loaded.state_dict().items()}}
+
+
+def load_cuda_saved_model(student) -> dict:
+    """A state_dict of secret weights saved with its storages tagged cuda:0 (as on a GPU), loaded on the CPU."""
+    model, _, _, _ = base.secret_model()
+    student.put("gpu_model.pth", _cuda_file(model.state_dict()))
+    return {**student.call(call_load_model_on_cpu, name="gpu_model.pth"), "original": base.model_state(model)}
+
+
+@student_step
+def call_load_untrusted(sub, mark: str) -> dict:
+    """load_model on a file that carries a pickled callable: the error it raised, if any."""
     try:
         sub.load_model(base.MNISTNet(), "untrusted.pth")
     except NotImplementedError:
         raise
     except Exception as refused:  # noqa: BLE001 - the weights-only loader refusing the file is the right outcome
-        error = f"{type(refused).__name__}: {str(refused)[:200]}"
-    return {"code_ran": CODE_RAN.exists(), "error": error}
+        return {"error": f"{type(refused).__name__}: {str(refused)[:200]}"}
+    return {"error": None}
 
 
-def own_loop_resume(sub, seed: int, total: int, crash_after: int) -> dict:
-    """The exercise as the lesson states it: the student's train_with_checkpoints, a crash, resume, continue."""
-    model, optimizer, criterion = base.fresh(seed)
+def load_file_with_code(student) -> dict:
+    """A state_dict file that also carries a pickled callable; whether load_model executed it."""
+    model, _, _, _ = base.secret_model()
+    mark = str(student.workdir / f"{CODE_RAN}-{secret_seed()}")
+    state = dict(model.state_dict())
+    state["_payload"] = _Payload(mark)
+    student.put("untrusted.pth", saved_bytes(state))
+    out = student.call(call_load_untrusted, mark=mark)
+    return {"code_ran": Path(mark).exists(), "error": out["error"]}
+
+
+@student_step
+def call_first_half(sub, seed: int, crash_after: int) -> dict:
+    """train_with_checkpoints to `crash_after` from the start the worker sent (start.pt): the crash's history."""
+    model, optimizer, criterion = base.fresh(seed, torch.load("start.pt", weights_only=True))
     train, val = base.loaders(seed)
-    rows = sub.train_with_checkpoints(model, optimizer, criterion, train, val, total, "straight", every=crash_after)
-    straight, straight_final = [r["val_loss"] for r in rows], base.model_state(model)
+    rows = sub.train_with_checkpoints(model, optimizer, criterion, train, val, crash_after, "crash", every=crash_after)
+    return {"rows": base.plain_rows(rows)}
 
-    model, optimizer, criterion = base.fresh(seed)
-    train, val = base.loaders(seed)
-    before = sub.train_with_checkpoints(model, optimizer, criterion, train, val, crash_after, "crash", every=crash_after)
-    model, optimizer, _ = base.fresh(seed + 1)
+
+def own_loop_first_half(student, seed: int, total: int, crash_after: int) -> dict:
+    """The student's train_with_checkpoints from a secret start, up to the crash; the checkpoint it left, and the
+    course's uninterrupted run from the same start. The second half runs in another worker."""
+    start = base.model_state(base.fresh(secret_seed())[0])
+    student.put("start.pt", saved_bytes(start))
+    out = student.call(call_first_half, seed=seed, crash_after=crash_after)
+    straight = base.trusted_run(seed, total, weights=start)
+    return {"rows": out["rows"], "file": student.file(f"crash/epoch_{crash_after}.pt"),
+            "straight": straight["val"], "straight_final": straight["states"][total]}
+
+
+@student_step
+def call_second_half(sub, seed: int, total: int, crash_after: int) -> dict:
+    """resume from the crash's checkpoint into a fresh model, then train_with_checkpoints to `total`."""
+    model, optimizer, criterion = base.fresh(seed + 1)
     start = sub.resume(f"crash/epoch_{crash_after}.pt", model, optimizer)
     train, val = base.loaders(seed, first_epoch=crash_after + 1)
-    after = sub.train_with_checkpoints(model, optimizer, criterion, train, val, total, "crash", every=crash_after,
-                                       start_epoch=start)
-    return {"straight": straight, "resumed": [r["val_loss"] for r in before + after],
-            "straight_final": straight_final, "resumed_final": base.model_state(model)}
+    rows = sub.train_with_checkpoints(model, optimizer, criterion, train, val, total, "crash", every=crash_after,
+                                      start_epoch=start)
+    return {"rows": base.plain_rows(rows), "final": base.model_state(model)}
 
 
-def resume_cuda_checkpoint(sub, seed: int) -> dict:
-    """A checkpoint saved on a (simulated) GPU, resumed on the CPU."""
-    model, optimizer, criterion = base.fresh(seed)
-    train, _ = base.loaders(seed)
-    for _ in range(3):
-        loss = base.train_epoch(model, train, optimizer, criterion)
-    save_as_cuda({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
-                  "epoch": 3, "loss": loss}, "gpu_checkpoint.pt")
-    new_model, new_optimizer, _ = base.fresh(seed + 1)
-    returned = sub.resume("gpu_checkpoint.pt", new_model, new_optimizer, device="cpu")
-    return {"returned": returned if type(returned) is int else repr(returned)[:80],
-            "saved_model": base.model_state(model), "restored_model": base.model_state(new_model)}
+def own_loop_second_half(student, seed: int, total: int, crash_after: int, file: bytes | None) -> dict:
+    """The crash's checkpoint, and only it, resumed and trained on by the student's code in a fresh process."""
+    if file is None:
+        return {"rows": [], "final": None}
+    (student.workdir / "crash").mkdir()
+    student.put(f"crash/epoch_{crash_after}.pt", file)
+    return student.call(call_second_half, seed=seed, total=total, crash_after=crash_after)
+
+
+def resume_cuda_checkpoint(student) -> dict:
+    """A checkpoint of secret weights saved on a (simulated) GPU, resumed on the CPU."""
+    model, optimizer, _, loss = base.secret_model(epochs=3)
+    student.put("gpu_checkpoint.pt", _cuda_file(base.checkpoint_dict(model, optimizer, 3, loss)))
+    out = student.call(base.call_resume, name="gpu_checkpoint.pt", device="cpu")
+    return {"returned": out["returned"], "saved_model": base.model_state(model),
+            "restored_model": out["restored_model"]}

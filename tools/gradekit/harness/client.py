@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -19,6 +20,11 @@ DEFAULT_PRELOAD = ("torch", "torch.nn", "torch.optim", "torch.utils.data")
 KNOWN_HEAVY = ("torchvision", "numpy", "matplotlib", "matplotlib.pyplot", "tqdm", "tqdm.auto")
 GRADEKIT_PARENT = str(Path(__file__).resolve().parents[2])
 SHARED_ZYGOTE = "GRADEKIT_WORKERS"  # the socket of a batch's warm zygote, shared by its judges
+ENVIRONMENT = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TERM", "MPLBACKEND", "CUDA_VISIBLE_DEVICES",
+               "CUDA_DEVICE_ORDER", "LD_LIBRARY_PATH", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "TMPDIR")
+ENVIRONMENT_PREFIXES = ("LC_", "NVIDIA_")
+REPLY_LIMITS = wire.Limits(header=16 * 1024 * 1024, blobs=256 * 1024 * 1024)
+MAX_RESTARTS = 1
 ZYGOTE_BOOTSTRAP = (f"import sys; sys.path.insert(0, {GRADEKIT_PARENT!r}); "
                     "from gradekit.harness.zygote import main, main_shared; {main}")
 
@@ -74,6 +80,8 @@ class Zygote:
         self._send_fd = self._reply_fd = -1
         self.scratch = Path(tempfile.mkdtemp(prefix="gradekit-"))
         self.calls = itertools.count(1)
+        self.sent: dict[int, tuple[dict, list[bytes]]] = {}  # requests in flight, resent once if the pool dies
+        self.restarts = 0
         self._ready = False
 
     def start(self) -> None:
@@ -83,7 +91,8 @@ class Zygote:
         self.replies.clear()
         self.in_flight.clear()
         self.scratch.mkdir(parents=True, exist_ok=True)
-        shared = os.environ.get(SHARED_ZYGOTE)
+        os.chmod(self.scratch, 0o711)  # workers (each its own uid) reach their own folder in it, list nothing
+        shared = os.environ.get(SHARED_ZYGOTE) if not self.restarts else None
         if shared:
             self.connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             self.connection.connect(shared)
@@ -96,23 +105,17 @@ class Zygote:
             self._send_fd, self._reply_fd = self.process.stdin.fileno(), self.process.stdout.fileno()
         wire.write_frame(self._send_fd, {"preload": self.preload, "jobs": self.jobs})
 
-    def _alive(self) -> bool:
-        """Whether the zygote (own or shared) is still there to take requests."""
-        if self.connection is not None:
-            return True
-        return self.process is not None and self.process.poll() is None
-
     def _wait_ready(self) -> None:
         """Block until the zygote has imported its modules."""
         if not self._ready:
-            header, _ = wire.read_frame(self._reply_fd)
+            header, _ = wire.read_frame(self._reply_fd, REPLY_LIMITS)
             self._ready = bool(header.get("ready"))
 
     def submit(self, submission: Submission, probe_files: list[Path], probe: str, args: dict,
                limits: Limits, seed: int = 0) -> int:
         """Queue `probe(submission, **args)` for a fresh worker; return the request's id (see `result`)."""
-        if not self._alive():
-            self.start()
+        if self.process is None and self.connection is None:
+            self.start()  # a pool that died later is restarted by `result`, which sends what it lost again
         tree, blobs = wire.encode_args(args)
         number = next(self.calls)
         request = {
@@ -122,7 +125,7 @@ class Zygote:
             "probe_files": [str(p) for p in probe_files],
             "submission": submission.payload(),
             "args": tree,
-            "workdir": str(self.scratch / f"call-{number:04d}"),
+            "workdir": str(self.scratch / f"call-{number:04d}-{secrets.token_hex(6)}"),
             "timeout": limits.seconds,
             "cpu_seconds": int(limits.seconds * max(limits.threads, 1) + 5),
             "memory_bytes": limits.memory_bytes,
@@ -132,28 +135,54 @@ class Zygote:
             "sandbox": limits.sandbox,
             "processes": limits.processes,
         }
+        self.sent[number] = (request, blobs)
+        self.in_flight.add(number)
         try:
             wire.write_frame(self._send_fd, request, blobs)
-            self.in_flight.add(number)
         except OSError:
-            self.stop()
+            pass  # the pool is gone: `result` restarts it and sends the request again
         return number
 
     def result(self, number: int) -> Outcome:
-        """Wait for the reply to request `number` (replies to others are kept for later) and decode it."""
-        try:
-            self._wait_ready()
-            while number not in self.replies:
-                if number not in self.in_flight:
-                    raise EOFError("the request was lost")
-                reply, blobs = wire.read_frame(self._reply_fd)
-                self.replies[reply.get("id")] = (reply, blobs)
-                self.in_flight.discard(reply.get("id"))
-        except (EOFError, OSError, ValueError) as error:
-            self.stop()
-            return Outcome(status="died", error={"type": "GraderError", "message": f"the worker pool died: {error}"})
+        """Wait for the reply to request `number` (replies to others are kept for later) and decode it.
+
+        If the pool itself dies, it is started again and every call still in flight is sent once more.
+        """
+        while True:
+            try:
+                self._wait_ready()
+                while number not in self.replies:
+                    if number not in self.in_flight:
+                        raise EOFError("the request was lost")
+                    reply, blobs = wire.read_frame(self._reply_fd, REPLY_LIMITS)
+                    key = reply.get("id")
+                    if key in self.in_flight:
+                        self.replies[key] = (reply, blobs)
+                        self.in_flight.discard(key)
+                        self.sent.pop(key, None)
+                break
+            except (EOFError, OSError, ValueError, RecursionError) as error:
+                if self.restarts >= MAX_RESTARTS or number not in self.sent:
+                    self._close_pool()
+                    return Outcome(status="died", error={"type": "GraderError",
+                                                         "message": f"the worker pool died: {error}"})
+                self._restart()
         reply, reply_blobs = self.replies.pop(number)
         return self._decode(reply, reply_blobs)
+
+    def _restart(self) -> None:
+        """Start a fresh pool of our own and send it every request still waiting for its reply."""
+        waiting = dict(self.sent)
+        self._close_pool()
+        self.restarts += 1
+        self.start()
+        for number, (request, blobs) in sorted(waiting.items()):
+            self.in_flight.add(number)
+            self.sent[number] = (request, blobs)
+            try:
+                wire.write_frame(self._send_fd, request, blobs)
+            except OSError:
+                pass
 
     def call(self, submission: Submission, probe_files: list[Path], probe: str, args: dict,
              limits: Limits, seed: int = 0) -> Outcome:
@@ -162,29 +191,18 @@ class Zygote:
 
     @staticmethod
     def _decode(reply: dict, reply_blobs: list[bytes]) -> Outcome:
-        """Turn the zygote's reply (and the worker's frame inside it) into an Outcome of plain data."""
-        outcome = Outcome(status=reply["status"], output=reply.get("output", ""),
-                          seconds=reply.get("seconds", 0.0), exit_code=reply.get("exit_code"),
-                          loaded=reply.get("loaded", True))
-        if reply["status"] != "replied":
-            return outcome
+        """Turn the pool's reply (and the worker's frame inside it) into an Outcome of plain data."""
         try:
-            header, result_blobs = wire.parse_frame(reply_blobs[0])
-            outcome.cell_errors = header.get("cell_errors", [])
-            outcome.compute_seconds = float(header.get("seconds", 0.0))
-            outcome.tampered = [str(name) for name in header.get("tampered") or []]
-            outcome.sandbox = str(header.get("sandbox", ""))
-            if header.get("status") == "ok":
-                outcome.status, outcome.value = "ok", wire.decode(header["result"], result_blobs)
-            else:
-                outcome.status, outcome.error = "error", dict(header.get("error") or {})
-        except (wire.WireError, ValueError, KeyError, TypeError) as error:
-            outcome.status, outcome.error = "broken", {"type": "WireError", "message": str(error)}
-        return outcome
+            return _outcome(reply, reply_blobs)
+        except Exception as error:  # noqa: BLE001 - a reply that cannot be read fails this call, nothing else
+            return Outcome(status="died", error={"type": "GraderError", "message": f"an unreadable reply ({error})"})
 
     def stop(self) -> None:
-        """Close the zygote (it exits when its input closes), forget it and remove the scratch folders."""
+        """Close the pool (it exits when its input closes), forget it and remove the scratch folders."""
         shutil.rmtree(self.scratch, ignore_errors=True)
+        self._close_pool()
+
+    def _close_pool(self) -> None:
         if self.connection is not None:
             self.connection.close()
             self.connection = None
@@ -198,10 +216,39 @@ class Zygote:
 
 
 def zygote_environment() -> dict:
-    """The environment a zygote starts with: the judge's, less pytest's and any secret, with a headless plot backend."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "GRADEKIT_SECRET", SHARED_ZYGOTE))}
-    env.setdefault("MPLBACKEND", "Agg")
+    """The environment of the pool and every worker: an allow-list of the judge's (no token or secret can pass)."""
+    env = {k: v for k, v in os.environ.items() if k in ENVIRONMENT or k.startswith(ENVIRONMENT_PREFIXES)}
+    env.setdefault("PATH", os.defpath)
+    env["MPLBACKEND"] = "Agg"
     return env
+
+
+def _outcome(reply: dict, reply_blobs: list[bytes]) -> Outcome:
+    """An Outcome from the pool's reply: the worker's frame when it replied, else how the call ended."""
+    status = reply.get("status")
+    outcome = Outcome(status=status if status in ("timeout", "died") else "died", output=str(reply.get("output", "")),
+                      seconds=float(reply.get("seconds") or 0.0), exit_code=reply.get("exit_code"),
+                      loaded=bool(reply.get("loaded", True)))
+    if status == "broken":
+        outcome.error = {"type": "GraderError", "message": str(reply.get("message", ""))[:500]}
+    if status != "replied":
+        return outcome
+    header, result_blobs = wire.parse_frame(reply_blobs[0], REPLY_LIMITS)
+    outcome.cell_errors = [e for e in header.get("cell_errors") or [] if type(e) is dict][:50]
+    outcome.compute_seconds = float(header.get("seconds", 0.0))
+    outcome.tampered = [str(name) for name in header.get("tampered") or []][:50]
+    outcome.sandbox = str(header.get("sandbox", ""))[:20]
+    inner = header.get("status")
+    if inner == "ok":
+        outcome.status, outcome.value = "ok", wire.decode(header.get("result"), result_blobs)
+    elif inner == "died":
+        outcome.status, outcome.exit_code = "died", header.get("exit_code")
+        outcome.loaded = not header.get("while_loading")
+    elif inner == "broken":
+        outcome.status, outcome.error = "broken", {"type": "WireError", "message": str(header.get("message", ""))}
+    else:
+        outcome.status, outcome.error = "error", dict(header.get("error") or {})
+    return outcome
 
 
 def start_shared_zygote(path: Path, jobs: int, preload: list[str], python: str = sys.executable) -> subprocess.Popen:

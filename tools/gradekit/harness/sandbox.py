@@ -41,7 +41,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
 MNT_DETACH = 2
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 1, 38, 22, 2
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 1, 4, 38, 22, 2
 SYSCALLS = {  # pivot_root, socket, io_uring_setup (io_uring could open sockets behind seccomp's back)
     "x86_64": {"pivot_root": 155, "socket": 41, "io_uring_setup": 425, "audit": 0xC000003E},
     "aarch64": {"pivot_root": 41, "socket": 198, "io_uring_setup": 425, "audit": 0xC00000B7},
@@ -225,10 +225,11 @@ def _make_dev(root: str, has_gpu: bool) -> None:
     os.makedirs(dev + "/shm")
 
 
-def build_root(view: View, root: str, tmp_bytes: int, in_user_namespace: bool) -> None:
+def build_root(view: View, root: str, tmp_bytes: int, in_user_namespace: bool, owner: int) -> None:
     """Fill the tmpfs at `root` with the view (its /proc comes from the PID namespace's pid 1, after this).
 
-    The fresh /tmp and /dev come first: a workdir or a submission under /tmp is bound on top of them.
+    The fresh /tmp and /dev come first: a workdir or a submission under /tmp is mounted on top of them.
+    Every writable place is a tmpfs of at most `tmp_bytes`, owned by `owner`.
     """
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=16m")
     size = max(tmp_bytes, 1 << 20)
@@ -245,7 +246,9 @@ def build_root(view: View, root: str, tmp_bytes: int, in_user_namespace: bool) -
             if path in SYSTEM_PATHS or _inside(sys.base_prefix, path):
                 raise
     _bind_folder(view, root)
-    _bind(view.workdir, root, readonly=False)
+    os.makedirs(root + view.workdir, exist_ok=True)  # the scratch: a tmpfs of its own size, gone with the worker
+    _mount("tmpfs", root + view.workdir, "tmpfs", MS_NOSUID | MS_NODEV,
+           f"mode=0700,uid={owner},gid={owner},size={size}")
     os.makedirs(root + "/proc")
     if not in_user_namespace and os.path.isdir("/sys"):
         _bind("/sys", root)
@@ -291,6 +294,14 @@ def _drop_to(uid: int) -> None:
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
+
+
+def not_dumpable() -> None:
+    """No other process of this uid may read this one's memory or descriptors (ptrace, /proc/<pid>/mem)."""
+    try:
+        _prctl(PR_SET_DUMPABLE, 0)
+    except OSError:
+        pass
 
 
 def _no_new_privileges() -> None:
@@ -397,11 +408,8 @@ def _confine_with_namespaces(request: dict, view: View, notes: list[str], privil
     root = view.workdir + ".root"
     os.makedirs(root, exist_ok=True)
     uid = sandbox_uid() if privileged else os.geteuid()
-    if privileged:
-        os.chown(view.workdir, uid, uid)
-        for name in os.listdir(view.workdir):
-            os.chown(os.path.join(view.workdir, name), uid, uid)
-    build_root(view, root, int(request.get("file_bytes", 1 << 29)), in_user_namespace=not privileged)
+    build_root(view, root, int(request.get("file_bytes", 1 << 29)), in_user_namespace=not privileged,
+               owner=uid if privileged else 0)
     if not _mount_proc(root + "/proc"):  # before the pivot: the kernel wants the old /proc still in sight
         notes.append("no /proc")
     _pivot(root)
@@ -454,6 +462,7 @@ def _confine_with_uid(request: dict, view: View, notes: list[str]) -> Confinemen
             raise SandboxError(errno.EACCES, f"{prefix} is not readable by other users")
     uid = sandbox_uid()
     os.chown(view.workdir, uid, uid)
+    os.chmod(view.workdir, 0o700)
     for name in os.listdir(view.workdir):
         os.chown(os.path.join(view.workdir, name), uid, uid)
     limit_processes(int(request.get("processes", MAX_PROCESSES)))

@@ -1,8 +1,9 @@
-"""The worker: a process forked from the warm zygote that loads the submission and runs one probe.
+"""The worker: a trusted process forked from the pool's template that runs one probe call.
 
-Everything here happens after the fork, in a process that holds no expected value, no reference result
-and no grader state: it receives inputs, calls the student's code through a trusted probe, and writes
-plain data (see wire.py) to its result pipe, then exits.
+It reads its request, imports the lesson's probes, confines itself (sandbox.py), forks the student's process
+(student.py) before any probe code runs, and then runs the probe: trusted code that builds inputs, computes
+what the check compares against, calls student steps in the student's process and reads what they produced.
+The reply it writes to the pool is the probe's; the student's process never holds its pipe.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import resource
 import signal
 import sys
+import threading
 import time
 import traceback
 import types
@@ -22,7 +24,6 @@ from pathlib import Path
 from . import guard, sandbox, wire
 
 MAX_MESSAGE = 1500
-LOG_BYTES = 1 << 20  # the student's prints kept: the last MiB (a flood starts the log over)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -70,52 +71,6 @@ def _limit_resources(memory_bytes: int, cpu_seconds: int, file_bytes: int) -> No
     if hard == resource.RLIM_INFINITY or hard > cpu_seconds + 1:  # pid 1 of a namespace ignores SIGXCPU: kill
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the file-size limit fails (EFBIG), nothing dies
-
-
-class CappedLog(io.RawIOBase):
-    """The student's stdout and stderr: a log file holding at most `limit` bytes, the latest ones."""
-
-    def __init__(self, fd: int, limit: int = LOG_BYTES) -> None:
-        super().__init__()
-        self.fd, self.limit = fd, limit
-
-    def writable(self) -> bool:
-        return True
-
-    def fileno(self) -> int:
-        return self.fd
-
-    def write(self, data) -> int:
-        data = bytes(data)
-        try:
-            if os.fstat(self.fd).st_size + len(data) > self.limit:
-                os.ftruncate(self.fd, 0)  # the file is opened O_APPEND: writing goes on at the new end
-                os.write(self.fd, b"[earlier output dropped: more than %d bytes]\n" % self.limit)
-            os.write(self.fd, data[-self.limit // 2:])
-        except OSError:
-            pass  # a full disk or the file-size limit: the output is lost, the student's code goes on
-        return len(data)
-
-
-def _isolate_io(workdir: Path, keep_fd: int) -> None:
-    """Send the student's prints to a capped log file, close every inherited descriptor but the result pipe."""
-    log = os.open(workdir / "output.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    for fd in os.listdir("/proc/self/fd"):
-        number = int(fd)
-        if number > 2 and number != keep_fd:
-            try:
-                os.close(number)
-            except OSError:
-                pass
-    for name, fd in (("stdout", 1), ("stderr", 2)):
-        stream = io.TextIOWrapper(CappedLog(fd), encoding="utf-8", errors="replace", line_buffering=True,
-                                  write_through=True)
-        setattr(sys, name, stream)
-        setattr(sys, f"__{name}__", stream)
 
 
 def _filenames(payload: dict) -> set[str]:
@@ -200,30 +155,67 @@ def find_probe(modules: list[types.ModuleType], name: str, paths: list[str]):
     raise GraderError(f"no probe named {name!r} in {paths}")
 
 
+REQUEST_LIMITS = wire.Limits(header=64 * 1024 * 1024, blobs=256 * 1024 * 1024)
+
+
 def prepare() -> None:
-    """Run in the zygote before any fork: what every worker would otherwise compute for itself."""
+    """Run in the template before any fork: what every worker would otherwise compute for itself."""
     guard.prepare()
 
 
-def serve(request: dict, blobs: list[bytes], result_fd: int) -> None:
-    """Run one probe in this (already forked) process and write its reply frame to `result_fd`.
+def _plain_streams() -> None:
+    """Print to fds 1 and 2 (the pool reads them: the student's output), line by line, never buffered."""
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        stream = io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8", errors="replace",
+                                  line_buffering=True, write_through=True)
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
 
-    Order matters: limits and the log first; then everything trusted is imported and snapshotted; then the
-    sandbox narrows what the process can see and do; only then does student code run.
+
+def _close_others(keep: set[int]) -> None:
+    """Close every inherited descriptor but the ones this process was given."""
+    try:
+        names = [int(fd) for fd in os.listdir("/proc/self/fd")]
+    except OSError:
+        names = list(range(3, 1024))
+    for fd in names:
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def main(request_fd: int, result_fd: int, keep: set[int]) -> None:
+    """The worker's life: its request from the pool, the probe call, the reply on `result_fd`."""
+    try:
+        request, blobs = wire.read_frame(request_fd, REQUEST_LIMITS)
+    except (EOFError, OSError, wire.WireError):
+        return
+    os.close(request_fd)
+    serve(request, blobs, result_fd, keep - {request_fd})
+
+
+def serve(request: dict, blobs: list[bytes], result_fd: int, keep: set[int] = frozenset({0, 1, 2})) -> None:
+    """Run one probe call and write its reply frame to `result_fd`.
+
+    Order matters: limits first; then everything trusted is imported and snapshotted; then the sandbox narrows
+    what the process can see and do; then the student's process is forked (it inherits no probe result, because
+    none exists yet) and loads the submission; only then does the probe run, here, apart from the student's code.
     """
     workdir = Path(request["workdir"])
     workdir.mkdir(parents=True, exist_ok=True)
     os.setsid()
     _limit_resources(request["memory_bytes"], request["cpu_seconds"], request["file_bytes"])
-    _isolate_io(workdir, result_fd)
+    _close_others(set(keep) | {0, 1, 2, result_fd})
+    _plain_streams()
     os.chdir(workdir)
-    import torch  # noqa: F401 - the zygote has it already; the probes need it
+    import torch  # noqa: F401 - the template has it already; the probes need it
 
-    write_frame, encode = wire.write_frame, wire.encode  # held here: student code cannot swap them for us
+    from . import student as students
+
     payload = request["submission"]
-    student_files = _filenames(payload)
     probe_files = request["probe_files"]
-    reply: dict = {}
     try:
         probes, probe_error = import_probes(probe_files), None
     except Exception as error:  # noqa: BLE001 - a broken probe file is the grader's fault, reported as such
@@ -231,37 +223,85 @@ def serve(request: dict, blobs: list[bytes], result_fd: int) -> None:
     trusted = guard.baseline()
     imported_here = guard.Snapshot.of_loaded(beside=trusted)
     zygote_state = guard.torch_state()
-    reset, restore_trusted, restore_here = guard.reset_torch_state, trusted.restore, imported_here.restore
     try:
         confinement = sandbox.confine(request)
     except Exception as error:  # noqa: BLE001 - never run student code less confined than asked: fail closed
-        reply.update(status="error", sandbox="failed",
-                     error=describe_error(GraderError(f"the sandbox could not be set up: {error!r}"), set()))
-        write_frame(result_fd, reply, [])
+        wire.write_frame(result_fd, {"status": "error", "sandbox": "failed", "error": describe_error(
+            GraderError(f"the sandbox could not be set up: {error!r}"), set())})
         return
-    reply.update(confinement.header())
     seed, threads = request.get("seed", 0), request.get("threads", 1)
-    reset(zygote_state, seed, threads)
+    writing = threading.Lock()  # the loading watcher and the final reply share the pipe
+
+    def send(header: dict, frame_blobs: list[bytes] = ()) -> None:
+        with writing:
+            wire.write_frame(result_fd, header, frame_blobs)
+
+    cells = StudentCells(payload, workdir, confinement.folder, (trusted, imported_here), zygote_state, threads)
+    student = students.start(payload, confinement.folder, workdir, seed, cells.load, cells.run_step,
+                             keep={0, 1, 2})
+    sandbox.not_dumpable()
+    reply: dict = dict(confinement.header())
+    student.watch_loading(lambda: send({"phase": "loaded"}))
+    reset_torch = guard.reset_torch_state
+    reset_torch(zygote_state, seed, threads)
     started = time.perf_counter()
-    module, cell_errors = load_submission(payload, workdir)
-    (workdir / "loaded").touch()  # tells the zygote a later timeout happened in a call, not at import
-    tampered = restore_trusted() + restore_here()
-    reset(zygote_state, seed, threads)
-    reply["cell_errors"] = cell_errors
     out_blobs: list[bytes] = []
     try:
         if probe_error is not None:
             raise probe_error
         probe = find_probe(probes, request["probe"], probe_files)
         args = wire.decode_args(request["args"], blobs)
-        value = probe(Namespace(module, cell_errors, confinement.folder), **args)
-        tampered += restore_trusted() + restore_here()
-        tree, out_blobs = encode(value)
+        value = student.call(probe, **args) if students.is_step(probe) else probe(student, **args)
+        tree, out_blobs = wire.encode(value)
         reply.update(status="ok", result=tree)
-    except BaseException as error:  # noqa: BLE001 - report anything, even SystemExit, as the check's failure
-        tampered += restore_trusted() + restore_here()
-        reply.update(status="error", error=describe_error(error, student_files))
-        out_blobs = []
-    reply["tampered"] = sorted(set(tampered))
+    except students.StudentFailed as failed:
+        reply.update(status="error", error=failed.error)
+    except students.StudentDied as died:
+        reply.update(status="died", exit_code=died.exit_code, while_loading=died.while_loading)
+    except students.StudentBroken as broken:
+        reply.update(status="broken", message=str(broken)[:MAX_MESSAGE])
+    except BaseException as error:  # noqa: BLE001 - the probe's own fault (or a reply it could not make sense of)
+        info = describe_error(error, set())
+        reply.update(status="error", error={**info, "type": "GraderError",
+                                            "message": f"{info['type']}: {info['message']}"[:MAX_MESSAGE]})
+    student.stop()
+    reply["cell_errors"] = student.cell_errors
+    reply["loaded"] = student.loaded
+    reply["tampered"] = sorted(set(student.tampered))
     reply["seconds"] = time.perf_counter() - started
-    write_frame(result_fd, reply, out_blobs)
+    send(reply, out_blobs)
+
+
+class StudentCells:
+    """What the student's process does: load the submission's cells, then run steps, the guard around each."""
+
+    def __init__(self, payload: dict, workdir: Path, folder: Path, snapshots: tuple, zygote_state: dict,
+                 threads: int) -> None:
+        self.payload, self.workdir, self.folder = payload, workdir, folder
+        self.snapshots, self.zygote_state, self.threads = snapshots, zygote_state, threads
+        self.student_files = _filenames(payload)
+
+    def restore(self) -> list[str]:
+        """Put back trusted functions the submission replaced; name them (the check then fails, saying so)."""
+        return sorted(set(name for snapshot in self.snapshots for name in snapshot.restore()))
+
+    def load(self, payload: dict) -> tuple[types.ModuleType, list[dict], list[str]]:
+        module, cell_errors = load_submission(payload, self.workdir)
+        return module, cell_errors, self.restore()
+
+    def run_step(self, module: types.ModuleType, cell_errors: list[dict], request: dict,
+                 blobs: list[bytes]) -> tuple[dict, list[bytes]]:
+        """One step call: reset torch's state, run the step on the submission, encode what it returned."""
+        from . import student as students
+
+        guard.reset_torch_state(self.zygote_state, request.get("seed", 0), self.threads)
+        try:
+            step = students.find_step(request.get("step", ""))
+            args = wire.decode_args(request.get("args") or {}, blobs)
+            value = step(Namespace(module, cell_errors, self.folder), **args)
+            tree, out = wire.encode(value, students.REPLY_LIMITS)
+            header = {"status": "ok", "result": tree}
+        except BaseException as error:  # noqa: BLE001 - report anything, even SystemExit, as the step's failure
+            header, out = {"status": "error", "error": describe_error(error, self.student_files)}, []
+        header["tampered"] = self.restore()
+        return header, out
