@@ -363,12 +363,20 @@ def call_resume(sub, name: str = "checkpoint.pt", **kwargs) -> dict:
             "restored_optimizer_state": optimizer.state_dict()}
 
 
-def resume_state(student, epoch: int) -> dict:
-    """A trusted checkpoint of a secret model after `epoch` epochs, resumed into a fresh model and optimizer."""
+def secret_epochs() -> int:
+    """How many epochs a checkpoint handed to resume was trained: 2 to 6, never known to the student's process."""
+    return 2 + secret_seed() % 5
+
+
+def resume_state(student) -> dict:
+    """A trusted checkpoint of a secret model after a secret number of epochs, resumed into a fresh model and
+    optimizer: what resume returned and restored, and the epoch the checkpoint holds."""
+    epoch = secret_epochs()
     model, optimizer, _, loss = secret_model(epochs=epoch)
     student.put("checkpoint.pt", saved_bytes(checkpoint_dict(model, optimizer, epoch, loss)))
     out = student.call(call_resume)
-    return {"returned": out["returned"], "saved_model": model_state(model), "restored_model": out["restored_model"],
+    return {"returned": out["returned"], "saved_epoch": epoch, "saved_model": model_state(model),
+            "restored_model": out["restored_model"],
             "saved_optimizer": optimizer_tensors(optimizer.state_dict()),
             "restored_optimizer": optimizer_tensors(out["restored_optimizer_state"])}
 

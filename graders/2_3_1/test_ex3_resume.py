@@ -13,18 +13,18 @@ AMNESIA = ("Resuming without the optimizer's state is giving an experienced pilo
 
 @pytest.mark.points(1)
 def test_resume_returns_the_next_epoch(run):
-    out = run("resume_state", doing="resume(path, model, optimizer)", epoch=4)
-    returned = out["returned"]
-    if returned == 4:
-        fail("resume returned 4, the epoch saved in the checkpoint. That epoch is already done: return "
-             "checkpoint['epoch'] + 1, or the resumed run repeats epoch 4.")
-    expect(returned == 5, f"resume returned {returned!r} for a checkpoint saved after epoch 4; expected 5 "
-                          "(the next epoch to run).")
+    out = run("resume_state", doing="resume(path, model, optimizer)")
+    returned, saved = out["returned"], out["saved_epoch"]
+    if returned == saved:
+        fail(f"resume returned {saved}, the epoch saved in the checkpoint. That epoch is already done: return "
+             f"checkpoint['epoch'] + 1, or the resumed run repeats epoch {saved}.")
+    expect(returned == saved + 1, f"resume returned {returned!r} for a checkpoint saved after epoch {saved}; "
+                                  f"expected {saved + 1} (the next epoch to run).")
 
 
 @pytest.mark.points(2)
 def test_resume_restores_model_and_optimizer(run):
-    out = run("resume_state", doing="resume(path, model, optimizer)", epoch=4)
+    out = run("resume_state", doing="resume(path, model, optimizer)")
     for key, value in out["saved_model"].items():
         same_tensor(out["restored_model"].get(key), value, f"model {key} after resume")
     expect(out["restored_optimizer"], f"After resume the optimizer has no state at all. {AMNESIA}")

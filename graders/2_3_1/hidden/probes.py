@@ -113,9 +113,10 @@ def own_loop_second_half(student, seed: int, total: int, crash_after: int, file:
 
 
 def resume_cuda_checkpoint(student) -> dict:
-    """A checkpoint of secret weights saved on a (simulated) GPU, resumed on the CPU."""
-    model, optimizer, _, loss = base.secret_model(epochs=3)
-    student.put("gpu_checkpoint.pt", _cuda_file(base.checkpoint_dict(model, optimizer, 3, loss)))
+    """A checkpoint of secret weights, after a secret number of epochs, saved on a (simulated) GPU, resumed on the CPU."""
+    epoch = base.secret_epochs()
+    model, optimizer, _, loss = base.secret_model(epochs=epoch)
+    student.put("gpu_checkpoint.pt", _cuda_file(base.checkpoint_dict(model, optimizer, epoch, loss)))
     out = student.call(base.call_resume, name="gpu_checkpoint.pt", device="cpu")
-    return {"returned": out["returned"], "saved_model": base.model_state(model),
+    return {"returned": out["returned"], "saved_epoch": epoch, "saved_model": base.model_state(model),
             "restored_model": out["restored_model"]}

@@ -1,5 +1,5 @@
 """Mistake: resume returns the saved epoch, so the resumed run repeats it."""
-CAUGHT_BY = {"test_resume_returns_the_next_epoch": "repeats epoch 4"}
+CAUGHT_BY = {"test_resume_returns_the_next_epoch": "the resumed run repeats epoch"}
 
 
 def resume(path, model, optimizer, device="cpu"):
