@@ -9,12 +9,16 @@ every judge and worker has finished, by this process.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +32,13 @@ from .stage import Staged, stage
 
 DEFAULT_TIMEOUT = 900.0  # seconds one submission's whole grading may take
 FEEDBACK = "feedback"  # the folder, beside results.json, of the feedback page and its pictures
+# Files `write_reports` puts in --out or a submission's folder: no submission may be named like one.
+REPORT_NAMES = {"junit.xml", "summary.md", "gradebook.csv", "results.json", "feedback.md", FEEDBACK}
+MAX_NAME = 64  # characters in a submission's name
+MAX_REPORT_BYTES = 8 << 20  # the judge's JSON report; a lesson's report is a few hundred KiB at most
+LOG_TAIL_BYTES = 256 << 10  # the end of a judge's output kept in judge.log
+SAFE_NAME = re.compile(rf"[A-Za-z0-9_][A-Za-z0-9._-]{{0,{MAX_NAME - 1}}}")  # what `safe_name` gives
+PLAIN_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")  # a feedback file the reports may link
 
 
 @dataclass
@@ -42,42 +53,124 @@ class GradeOptions:
 
 
 def unique_names(sources: list[Path]) -> list[str]:
-    """A name per submission for folders and rows: the file or folder name, numbered when names repeat."""
-    names, seen = [], {}
-    for source in sources:
-        base = source.stem if source.suffix in (".zip", ".py", ".ipynb") else source.name
-        base = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in base) or "submission"
-        seen[base] = seen.get(base, 0) + 1
-        names.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    """A distinct, safe name per submission for folders and rows (see `safe_name`), the same whatever the case.
+
+    Each name first goes to the first submission that naturally has it; repeats are numbered `-2`, `-3`, ...
+    skipping every name taken, so a numbered name never takes one a later submission has by itself."""
+    wanted = [safe_name(source) for source in sources]
+    names: list[str | None] = [None] * len(sources)
+    taken: set[str] = set()
+    for index, name in enumerate(wanted):
+        if name.lower() not in taken:
+            names[index] = name
+            taken.add(name.lower())
+    for index, name in enumerate(wanted):
+        if names[index] is None:
+            names[index] = _numbered(name, taken)
+            taken.add(names[index].lower())
     return names
+
+
+def safe_name(source: Path) -> str:
+    """A submission's file or folder name as a folder name that is always inside --out: letters, digits, `-`,
+    `_` and `.` only, starting with a letter, digit or `_`, at most MAX_NAME long, never a report's name."""
+    base = source.stem if source.suffix.lower() in (".zip", ".py", ".ipynb") else source.name
+    base = re.sub(r"[^A-Za-z0-9._-]", "_", base).lstrip(".-")[:MAX_NAME] or "submission"
+    return f"{base[:MAX_NAME - 1]}_" if base.lower() in REPORT_NAMES else base
+
+
+def _numbered(name: str, taken: set[str]) -> str:
+    """`name-2`, `name-3`, ... (shortened to fit MAX_NAME): the first whose lower case is not taken."""
+    for number in itertools.count(2):
+        suffix = f"-{number}"
+        candidate = name[:MAX_NAME - len(suffix)] + suffix
+        if candidate.lower() not in taken:
+            return candidate
+    raise AssertionError("unreachable")
 
 
 def judge(root: Path, lesson: str, staged: Staged, scratch: Path, options: GradeOptions,
           workers: Path | None) -> tuple[dict | None, str]:
-    """Run the lesson's checks on a staged submission in a pytest process; its JSON report, or why there is none."""
+    """Run the lesson's checks on a staged submission in a pytest process; its JSON report, or why there is none.
+
+    The judge's temporary folders live in `scratch/tmp` and go when it ends, killed by the timeout or not."""
     report = scratch / "report.json"
+    temporary = scratch / "tmp"
+    temporary.mkdir(mode=0o700, parents=True, exist_ok=True)
+    env = {**os.environ, "TMPDIR": str(temporary)}
+    if workers is not None:
+        env[SHARED_ZYGOTE] = str(workers)
+    try:
+        exit_code, log = run_judge(judge_command(root, lesson, staged, scratch, options), root, env, options.timeout)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    (scratch / "judge.log").write_bytes(log)
+    if exit_code is None:
+        return None, f"grading stopped after {options.timeout:g} s: the checks that had not finished earn nothing"
+    try:
+        return read_report(report), ""
+    except Exception:  # noqa: BLE001 - whatever is wrong with the report, this submission alone goes without
+        tail = log.decode("utf-8", errors="replace").strip().splitlines()[-3:]
+        return None, (f"the grader could not finish this submission (exit code {exit_code}): "
+                      f"{' / '.join(line[:300] for line in tail)}")
+
+
+def judge_command(root: Path, lesson: str, staged: Staged, scratch: Path, options: GradeOptions) -> list[str]:
+    """The pytest command line that judges one staged submission and writes `scratch/report.json`."""
     command = [sys.executable, "-m", "pytest", f"graders/{lesson}", "--submission", str(staged.file),
-               "--grade-json", str(report), "-q", "-p", "no:cacheprovider", "--noconftest",
+               "--grade-json", str(scratch / "report.json"), "-q", "-p", "no:cacheprovider", "--noconftest",
                "--assert=plain",  # checks explain themselves (feedback.fail); rewriting would cost 0.6 s a judge
                "-c", str(root / "pyproject.toml"), "--rootdir", str(root),
                "--time-limit-factor", str(options.time_limit_factor), "--color=no",
                "--feedback-dir", str(scratch / "feedback")]
     if options.hidden:
         command.append("--hidden")
-    command += list(options.extra)
-    env = dict(os.environ)
-    if workers is not None:
-        env[SHARED_ZYGOTE] = str(workers)
+    return command + list(options.extra)
+
+
+def run_judge(command: list[str], cwd: Path, env: dict, timeout: float) -> tuple[int | None, bytes]:
+    """Run a judge in a session of its own; its exit code (None when the timeout killed its whole process
+    group) and the last LOG_TAIL_BYTES of its output."""
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    tail = bytearray()
+    reader = threading.Thread(target=_keep_tail, args=(process.stdout, tail), daemon=True)
+    reader.start()
     try:
-        done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=options.timeout)
+        exit_code = process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        return None, f"grading stopped after {options.timeout:g} s: the checks that had not finished earn nothing"
-    (scratch / "judge.log").write_text(done.stdout + done.stderr)
+        _kill_group(process.pid)  # the judge is not reaped yet, so its group id cannot belong to anyone else
+        process.wait()
+        exit_code = None
+    reader.join(timeout=10)
+    return exit_code, bytes(tail)
+
+
+def _keep_tail(stream, tail: bytearray) -> None:
+    """Read `stream` to its end, keeping only its last LOG_TAIL_BYTES in `tail`."""
+    with stream:
+        while chunk := stream.read1(1 << 16):
+            tail += chunk
+            del tail[:-LOG_TAIL_BYTES]
+
+
+def _kill_group(group: int) -> None:
     try:
-        return json.loads(report.read_text()), ""
-    except (OSError, ValueError):
-        tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
-        return None, f"the grader could not finish this submission (exit code {done.returncode}): {' / '.join(tail)}"
+        os.killpg(group, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def read_report(path: Path) -> dict:
+    """The judge's JSON report, at most MAX_REPORT_BYTES; raises for anything else (too big, not a JSON object)."""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_REPORT_BYTES + 1)
+    if len(data) > MAX_REPORT_BYTES:
+        raise ValueError(f"the report is over {MAX_REPORT_BYTES >> 20} MiB")
+    report = json.loads(data)
+    if not isinstance(report, dict):
+        raise TypeError("the report is not a JSON object")
+    return report
 
 
 def grade_one(root: Path, lesson: str, source: Path, name: str, scratch: Path, options: GradeOptions,
@@ -98,11 +191,27 @@ def grade_one(root: Path, lesson: str, source: Path, name: str, scratch: Path, o
     return grade
 
 
+def grade_or_explain(root: Path, lesson: str, source: Path, name: str, scratch: Path, options: GradeOptions,
+                     lesson_manifest: dict, checks: dict, workers: Path | None) -> SubmissionGrade:
+    """`grade_one`, and should grading this submission fail in a way nobody foresaw, a grade of 0 saying so:
+    one submission never takes the batch down with it."""
+    try:
+        return grade_one(root, lesson, source, name, scratch, options, lesson_manifest, checks, workers)
+    except Exception as error:  # noqa: BLE001 - the batch's other submissions and its reports come first
+        stopped = f"the grader could not finish this submission ({type(error).__name__}: {error})"
+        return reconcile(checks, None, name=name, source=str(source), title=lesson_manifest.get("title", lesson),
+                         stopped=stopped)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def attach_feedback(grade: SubmissionGrade, pages: Path) -> None:
-    """Keep the judge's feedback page and pictures with the grade; checks name their pictures as the report will."""
+    """Keep the judge's feedback page and pictures with the grade; checks name their pictures as the report will.
+    Only plainly named files travel (see PLAIN_FILE_NAME), so the reports can link them as they are."""
     if not pages.is_dir():
         return
-    grade.attachments = {p.name: p.read_bytes() for p in sorted(pages.iterdir()) if p.is_file()}
+    grade.attachments = {p.name: p.read_bytes() for p in sorted(pages.iterdir())
+                         if PLAIN_FILE_NAME.fullmatch(p.name) and p.is_file()}
     for check in grade.checks:
         check.figures = [f"{FEEDBACK}/{Path(f).name}" for f in check.figures if Path(f).name in grade.attachments]
 
@@ -123,8 +232,8 @@ def grade_batch(root: Path, lesson: str, sources: list[Path], out: Path,
         pool = start_shared_zygote(workers, options.jobs, [*DEFAULT_PRELOAD, "torchvision"])
         with ThreadPoolExecutor(max_workers=options.jobs + 1) as judges:
             grades = list(judges.map(
-                lambda item: grade_one(root, lesson, item[0], item[1], scratch / f"s{item[2]:04d}", options,
-                                       lesson_manifest, checks, workers),
+                lambda item: grade_or_explain(root, lesson, item[0], item[1], scratch / f"s{item[2]:04d}", options,
+                                              lesson_manifest, checks, workers),
                 [(source, name, index) for index, (source, name) in enumerate(zip(sources, names))]))
     finally:
         if pool is not None:
@@ -143,21 +252,29 @@ def write_reports(grades: list[SubmissionGrade], out: Path) -> None:
     `out` itself for a single submission; then the batch's summary.md, gradebook.csv and junit.xml."""
     out.mkdir(parents=True, exist_ok=True)
     for grade in grades:
-        folder = out if len(grades) == 1 else out / grade.name
+        folder = out if len(grades) == 1 else student_folder(out, grade.name)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "results.json").write_text(json.dumps(writers.gradescope_results(grade), indent=2) + "\n")
-        (folder / "feedback.md").write_text(writers.feedback_markdown(grade))
+        (folder / "results.json").write_text(json.dumps(writers.gradescope_results(grade), indent=2) + "\n",
+                                             encoding="utf-8")
+        (folder / "feedback.md").write_text(writers.feedback_markdown(grade), encoding="utf-8")
         if grade.attachments:
             (folder / FEEDBACK).mkdir(exist_ok=True)
             for name, data in grade.attachments.items():
-                (folder / FEEDBACK / name).write_bytes(data)
+                (folder / FEEDBACK / Path(name).name).write_bytes(data)
         if len(grades) > 1:
-            (folder / "junit.xml").write_text(writers.junit_xml([grade]))
-    (out / "junit.xml").write_text(writers.junit_xml(grades))
+            (folder / "junit.xml").write_text(writers.junit_xml([grade]), encoding="utf-8")
+    (out / "junit.xml").write_text(writers.junit_xml(grades), encoding="utf-8")
     summary = writers.markdown_summary(grades)
-    (out / "summary.md").write_text(summary)
-    (out / "gradebook.csv").write_text(writers.gradebook_csv(grades))
+    (out / "summary.md").write_text(summary, encoding="utf-8")
+    (out / "gradebook.csv").write_text(writers.gradebook_csv(grades), encoding="utf-8")
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         with open(step_summary, "a", encoding="utf-8") as handle:
             handle.write(summary)
+
+
+def student_folder(out: Path, name: str) -> Path:
+    """`out/name`, refusing any name that is not one plain folder right inside `out` and no report's name."""
+    if not SAFE_NAME.fullmatch(name) or name.lower() in REPORT_NAMES:
+        raise ValueError(f"{name!r} is not a safe submission name")
+    return out / name

@@ -2,11 +2,13 @@
 
 Only the manifest decides what a lesson is worth. A check earns its points only when the judge's report
 says it passed; a check the report lacks (the run was cut short, a check vanished) earns 0 with a reason,
-and a check the manifest does not know is ignored. Nothing a submission does can add a check or a point.
+and a check the manifest does not know is ignored. Nothing a submission does can add a check or a point, and
+a report of any shape is read without raising: what is not where and of the type expected counts as absent.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -87,10 +89,12 @@ def reconcile(manifest: dict, report: dict | None, *, name: str, source: str, ti
     lesson = manifest["lesson"]
     grade = SubmissionGrade(name=name, lesson=lesson, title=title or lesson, source=source,
                             exercise_titles=exercise_titles or {})
-    seen = {c["nodeid"]: c for c in (report or {}).get("checks", []) if isinstance(c, dict) and "nodeid" in c}
-    lesson_report = (report or {}).get("lessons", {}).get(lesson, {})
+    report = _mapping(report)
+    seen = {c["nodeid"]: c for c in _sequence(report.get("checks")) if isinstance(c, dict)
+            and isinstance(c.get("nodeid"), str)}
+    lesson_report = _mapping(_mapping(report.get("lessons")).get(lesson))
     grade.graded_file = str(lesson_report.get("submission") or "")
-    grade.problems.extend(str(p) for p in lesson_report.get("problems", []))
+    grade.problems.extend(str(p) for p in _sequence(lesson_report.get("problems")))
     if stopped:
         grade.problems.append(stopped)
     missing_reason = stopped or "this check did not run, so it earns nothing"
@@ -103,11 +107,28 @@ def reconcile(manifest: dict, report: dict | None, *, name: str, source: str, ti
         else:
             check.passed = found.get("status") == "passed"
             check.message = "" if check.passed else str(found.get("message") or "failed")
-            check.seconds = float(found.get("seconds") or 0.0)
-            grade.compute_seconds += float(found.get("worker_seconds") or 0.0)
-            grade.sandbox.update(str(layer) for layer in found.get("sandbox", []) if isinstance(layer, str))
-            check.figures = [str(f) for f in found.get("figures", []) if isinstance(f, str)]
+            check.seconds = _seconds(found.get("seconds"))
+            grade.compute_seconds += _seconds(found.get("worker_seconds"))
+            grade.sandbox.update(layer for layer in _sequence(found.get("sandbox")) if isinstance(layer, str))
+            check.figures = [f for f in _sequence(found.get("figures")) if isinstance(f, str)]
         grade.checks.append(check)
     if seen:
         grade.problems.append(f"ignored {len(seen)} check(s) the lesson's manifest does not list")
     return grade
+
+
+def _mapping(value) -> dict:
+    """`value` if it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _sequence(value) -> list:
+    """`value` if it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def _seconds(value) -> float:
+    """A duration from the report: a finite number of seconds, else 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return 0.0
+    return float(value)

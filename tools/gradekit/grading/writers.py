@@ -2,19 +2,22 @@
 Markdown summary (fit for a GitHub Actions job summary), a gradebook CSV and a feedback page per student.
 
 Everything here may reach a student. A hidden check appears only as "hidden check" with its exercise,
-points and pass/fail: never its name, code or message (so never an expected value).
+points and pass/fail: never its name, code or message (so never an expected value). Every writer escapes
+for its format what a submission can influence (messages, problems, names, file names): XML 1.0 characters
+only, Markdown that cannot open HTML, headings, tables or links, CSV cells that no spreadsheet runs.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import textwrap
 import xml.etree.ElementTree as ET
 
+from ..harness.report import markdown_block, markdown_image, markdown_inline, printable
 from .results import CheckGrade, SubmissionGrade, exercise_order
 
 HIDDEN_NOTE = "a hidden check: its details are kept for course staff"
+SPREADSHEET_FORMULA_START = ("=", "+", "-", "@", "\t")
 
 
 def _points(value: float) -> str:
@@ -65,7 +68,7 @@ def gradescope_results(grade: SubmissionGrade) -> dict:
             "output": student_message(check),
             "tags": [check.exercise] + (["hidden"] if check.hidden else []),
         })
-    return {
+    return _printable_strings({
         "score": grade.score,
         "execution_time": round(grade.seconds, 2),
         "output": overview_text(grade),
@@ -75,7 +78,18 @@ def gradescope_results(grade: SubmissionGrade) -> dict:
         "visibility": "visible",
         "extra_data": {"sandbox": sorted(grade.sandbox), "problems": grade.problems},
         "tests": tests,
-    }
+    })
+
+
+def _printable_strings(data):
+    """`data` with every string in it made printable (see `printable`): JSON any platform will parse."""
+    if isinstance(data, str):
+        return printable(data)
+    if isinstance(data, dict):
+        return {printable(key): _printable_strings(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_printable_strings(value) for value in data]
+    return data
 
 
 def overview_text(grade: SubmissionGrade) -> str:
@@ -109,22 +123,29 @@ def junit_xml(grades: list[SubmissionGrade]) -> str:
                 message = student_message(check)
                 failure = ET.SubElement(case, "failure", message=message.split("\n")[0][:300])
                 failure.text = message
+    _printable_xml(suites)
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def _cell(text: str) -> str:
-    """Text fit for one Markdown table cell."""
-    return text.replace("|", "\\|").replace("\n", " ")
+def _printable_xml(root: ET.Element) -> None:
+    """Make every attribute and text of the tree printable: XML 1.0 has no place for control characters."""
+    for element in root.iter():
+        element.attrib = {key: printable(value) for key, value in element.attrib.items()}
+        if element.text is not None:
+            element.text = printable(element.text)
+        if element.tail is not None:
+            element.tail = printable(element.tail)
 
 
 def feedback_markdown(grade: SubmissionGrade) -> str:
     """A student's feedback: the score per exercise, then what to fix, check by check, in the course's words."""
-    lines = [f"# {grade.title}: feedback for {grade.name}", "", "```", overview_text(grade), "```", "",
-             "| exercise | checks passed | points |", "|---|---:|---:|"]
+    lines = [f"# {grade.title}: feedback for {markdown_inline(grade.name)}", "", markdown_block(overview_text(grade)),
+             "", "| exercise | checks passed | points |", "|---|---:|---:|"]
     for exercise, (earned, total, passed, count) in grade.by_exercise().items():
         title = grade.exercise_titles.get(exercise, "")
-        lines.append(f"| {exercise} {_cell(title)} | {passed}/{count} | {_points(earned)}/{_points(total)} |")
+        lines.append(f"| {exercise} {markdown_inline(title)} | {passed}/{count} | "
+                     f"{_points(earned)}/{_points(total)} |")
     lines.append(f"| **total** | {sum(c.passed for c in grade.checks)}/{len(grade.checks)} | "
                  f"**{_points(grade.score)}/{_points(grade.max_score)}** |")
     failing = [(label, c) for label, c in labelled(grade) if not c.passed]
@@ -133,12 +154,12 @@ def feedback_markdown(grade: SubmissionGrade) -> str:
         for label, check in failing:
             worth = f"{_points(check.max_points)} point{'' if check.max_points == 1 else 's'}"
             lines.append(f"- ✗ **{check.exercise}** {label} ({worth})")
-            lines.append(textwrap.indent(student_message(check).strip() or "failed", "  "))
+            lines.append(markdown_block(student_message(check).strip() or "failed", indent="  "))
     pictures = [(label, check, figure) for label, check in labelled(grade) if not check.hidden
                 for figure in check.figures]
     if pictures:
         lines += ["", "## Pictures", ""]
-        lines += [f"![{check.exercise} {label}]({figure})" for label, check, figure in pictures]
+        lines += [markdown_image(f"{check.exercise} {label}", figure) for label, check, figure in pictures]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -154,9 +175,9 @@ def markdown_summary(grades: list[SubmissionGrade]) -> str:
         per = grade.by_exercise()
         cells = [f"{_points(per[e][0])}/{_points(per[e][1])}" if e in per else "" for e in exercises]
         percent = 100 * grade.score / grade.max_score if grade.max_score else 0.0
-        lines.append(f"| {_cell(grade.name)} | " + " | ".join(cells)
+        lines.append(f"| {markdown_inline(grade.name)} | " + " | ".join(cells)
                      + f" | **{_points(grade.score)}/{_points(grade.max_score)}** ({percent:.0f} %) | "
-                     + _cell("; ".join(grade.problems)[:300]) + " |")
+                     + markdown_inline("; ".join(grade.problems)[:300]) + " |")
     layers = sorted({layer for grade in grades for layer in grade.sandbox})
     lines += ["", f"Student code ran in workers confined by: {', '.join(layers) or 'no worker ran'} "
                   "(namespaces: no network, no view of graders or other submissions; see the README)."]
@@ -174,6 +195,14 @@ def gradebook_csv(grades: list[SubmissionGrade]) -> str:
     for grade in grades:
         per = grade.by_exercise()
         percent = 100 * grade.score / grade.max_score if grade.max_score else 0.0
-        writer.writerow([grade.name, grade.lesson, *(_points(per[e][0]) if e in per else "" for e in exercises),
-                         _points(grade.score), _points(grade.max_score), f"{percent:.1f}", "; ".join(grade.problems)])
+        writer.writerow([_spreadsheet_text(grade.name), grade.lesson,
+                         *(_points(per[e][0]) if e in per else "" for e in exercises),
+                         _points(grade.score), _points(grade.max_score), f"{percent:.1f}",
+                         _spreadsheet_text("; ".join(grade.problems))])
     return out.getvalue()
+
+
+def _spreadsheet_text(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: printable, and never read as a formula (a leading `'`)."""
+    text = printable(text)
+    return "'" + text if text.startswith(SPREADSHEET_FORMULA_START) else text

@@ -1,7 +1,8 @@
 """The feedback page a student opens after grading: every check with its verdict, message and pictures.
 
 Written as feedback.html and feedback.md beside the check's PNGs (linked by relative path). A hidden check
-appears only as "hidden check: passed/failed" with its points: no name, no message, no picture.
+appears only as "hidden check: passed/failed" with its points: no name, no message, no picture. Whatever a
+submission can influence (messages, problems, file names) is escaped for HTML or neutralised for Markdown.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import quote
+
+from .report import markdown_block, markdown_image, markdown_inline, printable
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
@@ -25,6 +29,11 @@ img { max-width: 100%; display: block; margin: .4rem 0; }
 def _points(value: float) -> str:
     """Points without a needless `.0`."""
     return f"{value:g}"
+
+
+def _html(text) -> str:
+    """Any text as HTML that shows it literally."""
+    return html.escape(printable(text))
 
 
 def _label(row) -> str:
@@ -59,28 +68,28 @@ def html_page(lesson, rows: list) -> str:
     graded = lesson.submission.describe() if lesson.submission else lesson.problem
     earned, total, percent = _summary(rows)
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           f"<title>Feedback · {html.escape(title)}</title><style>{STYLE}</style></head><body>",
-           f"<h1>Feedback · {html.escape(title)}</h1>", f"<p>Graded: <code>{html.escape(graded)}</code></p>"]
+           f"<title>Feedback · {_html(title)}</title><style>{STYLE}</style></head><body>",
+           f"<h1>Feedback · {_html(title)}</h1>", f"<p>Graded: <code>{_html(graded)}</code></p>"]
     for problem in (lesson.submission.problems if lesson.submission else []):
-        out.append(f'<p class="fail">Problem: {html.escape(problem)}</p>')
+        out.append(f'<p class="fail">Problem: {_html(problem)}</p>')
     out.append("<table><tr><th>exercise</th><th></th><th>checks passed</th><th>points</th></tr>")
     for exercise, name, passed, count, got, most in _exercise_rows(lesson, rows):
-        out.append(f"<tr><td>{exercise}</td><td>{html.escape(name)}</td><td class=num>{passed}/{count}</td>"
+        out.append(f"<tr><td>{_html(exercise)}</td><td>{_html(name)}</td><td class=num>{passed}/{count}</td>"
                    f"<td class=num>{_points(got)}/{_points(most)}</td></tr>")
     out.append(f"<tr><th>total</th><th></th><th class=num>{sum(r.status == 'passed' for r in rows)}/{len(rows)}</th>"
                f"<th class=num>{_points(earned)}/{_points(total)} ({percent:.0f} %)</th></tr></table>")
     for exercise, name, *_ in _exercise_rows(lesson, rows):
-        out.append(f"<h2>{exercise} · {html.escape(name)}</h2>")
+        out.append(f"<h2>{_html(exercise)} · {_html(name)}</h2>")
         for row in _in_order(rows, exercise):
             passed = row.status == "passed"
             mark = '<span class="pass">✓ passed</span>' if passed else '<span class="fail">✗ failed</span>'
-            out.append(f'<div class="check"><b>{html.escape(_label(row))}</b>: {mark} · '
+            out.append(f'<div class="check"><b>{_html(_label(row))}</b>: {mark} · '
                        f"{_points(row.points)}/{_points(row.max_points)} points")
             if not row.hidden:
                 if row.message:
-                    out.append(f"<pre>{html.escape(row.message.strip())}</pre>")
+                    out.append(f"<pre>{_html(row.message.strip())}</pre>")
                 for path in row.figure_paths:
-                    out.append(f'<img src="{html.escape(Path(path).name)}" alt="{html.escape(Path(path).stem)}">')
+                    out.append(f'<img src="{_html(quote(Path(path).name))}" alt="{_html(Path(path).stem)}">')
             out.append("</div>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
@@ -91,8 +100,9 @@ def markdown_page(lesson, rows: list) -> str:
     title = lesson.manifest.get("title", lesson.id)
     graded = lesson.submission.describe() if lesson.submission else lesson.problem
     earned, total, percent = _summary(rows)
-    out = [f"# Feedback · {title}", "", f"Graded: `{graded}`", ""]
-    out += [f"**Problem:** {problem}" for problem in (lesson.submission.problems if lesson.submission else [])]
+    out = [f"# Feedback · {title}", "", f"Graded: {markdown_inline(graded)}", ""]
+    out += [f"**Problem:** {markdown_inline(problem)}"
+            for problem in (lesson.submission.problems if lesson.submission else [])]
     out += ["| exercise | | checks passed | points |", "|---|---|---:|---:|"]
     for exercise, name, passed, count, got, most in _exercise_rows(lesson, rows):
         out.append(f"| {exercise} | {name} | {passed}/{count} | {_points(got)}/{_points(most)} |")
@@ -105,9 +115,9 @@ def markdown_page(lesson, rows: list) -> str:
             out.append(f"- **{_label(row)}**: {mark} · {_points(row.points)}/{_points(row.max_points)} points")
             if not row.hidden:
                 if row.message:
-                    out += ["", "  ```text", *("  " + line for line in row.message.strip().splitlines()), "  ```"]
+                    out += ["", markdown_block(row.message.strip(), indent="  ")]
                 for path in row.figure_paths:
-                    out += ["", f"  ![{Path(path).stem}]({Path(path).name})"]
+                    out += ["", "  " + markdown_image(Path(path).stem, Path(path).name)]
     return "\n".join(out) + "\n"
 
 

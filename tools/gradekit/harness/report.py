@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import textwrap
 import threading
@@ -11,11 +13,48 @@ import time
 from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
+
+# Terminal escape sequences (colours, cursor moves, titles): torch's coloured errors reach messages this way.
+ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+# Everything but tab, newline and the characters XML 1.0 allows that are not control characters.
+NOT_PRINTABLE = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+MARKDOWN_SIGNIFICANT = re.compile(r"([\\`*_\[\]|~#!])")
+LINK_TEXT_SIGNIFICANT = re.compile(r"([\\`\[\]])")
+BACKTICK_RUN = re.compile("`+")
 
 
 def _points(value: float) -> str:
     """Points without a needless `.0`."""
     return f"{value:g}"
+
+
+def printable(text: str) -> str:
+    """Text fit for any report: terminal escapes removed, line breaks as `\\n`, and control characters, lone
+    surrogates and whatever else XML 1.0 forbids shown as U+FFFD."""
+    text = ANSI_ESCAPE.sub("", str(text)).replace("\r\n", "\n").replace("\r", "\n")
+    return NOT_PRINTABLE.sub("\ufffd", text)
+
+
+def markdown_inline(text: str) -> str:
+    """Student text as one line of plain Markdown: no HTML, no emphasis, link, table cell or heading of its own."""
+    flat = " ".join(printable(text).split("\n"))
+    return MARKDOWN_SIGNIFICANT.sub(r"\\\1", html.escape(flat, quote=False))
+
+
+def markdown_block(text: str, indent: str = "") -> str:
+    """Student text verbatim in a fenced block that no line of it can close (the fence outlasts every backtick run)."""
+    body = printable(text)
+    longest = max((len(run) for run in BACKTICK_RUN.findall(body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    lines = [f"{fence}text", *body.split("\n"), fence]
+    return "\n".join(indent + line if line else line for line in lines)
+
+
+def markdown_image(alt: str, target: str) -> str:
+    """A Markdown picture whose alt text and (relative) address cannot end early or become markup."""
+    words = LINK_TEXT_SIGNIFICANT.sub(r"\\\1", html.escape(" ".join(printable(alt).split("\n")), quote=False))
+    return f"![{words}]({quote(printable(target))})"
 
 
 def score_table(lessons: dict, results: list) -> str:
@@ -28,7 +67,7 @@ def score_table(lessons: dict, results: list) -> str:
         graded = lesson.submission.describe() if lesson.submission else lesson.problem
         lines = [f"== {title} ==", f"graded: {graded}"]
         for problem in (lesson.submission.problems if lesson.submission else []):
-            lines.append(f"problem: {problem}")
+            lines.append(f"problem: {printable(problem)}")
         by_exercise = defaultdict(list)
         for row in rows:
             by_exercise[row.exercise].append(row)
@@ -51,7 +90,7 @@ def score_table(lessons: dict, results: list) -> str:
             lines.append("What to fix:")
             for row in failing:
                 label = "hidden check" if row.hidden else row.name
-                message = row.message if not row.hidden else row.message.split("\n")[0]
+                message = printable(row.message if not row.hidden else row.message.split("\n")[0])
                 body = textwrap.indent(message.strip() or row.status, "    ")
                 lines.append(f"  ✗ {row.exercise} {label}\n{body}")
         blocks.append("\n".join(lines))
