@@ -14,7 +14,9 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,6 +31,7 @@ TEXT_FILES = (".json", ".md", ".xml", ".csv", ".html")  # every report a student
 ATTACKS = Path(__file__).parent / "attacks"
 MARKER = "# ---- attack ----"
 LESSONS = sorted(p.name for p in ATTACKS.iterdir() if p.is_dir())
+SECRETS = {"GRADEKIT_SECRET_TOKEN": "gk-secret-5e1f", "GITHUB_TOKEN": "ghp_5e1f_judge_only", "CI_JOB_TOKEN": "cj-5e1f"}
 
 
 def attacks(lesson: str) -> list[Path]:
@@ -109,7 +112,16 @@ class Batch:
             self.honest_of[attack.stem] = key
             sources.append(folder)
         sources += list(honest_folders.values())
-        grades = grade_batch(ROOT, lesson, sources, self.out, GradeOptions(jobs=2, time_limit_factor=0.5))
+        saved = {name: os.environ.get(name) for name in SECRETS}
+        os.environ.update(SECRETS)  # what a CI runner's environment holds: it must never reach a student
+        before = set(Path(tempfile.gettempdir()).iterdir())
+        try:
+            grades = grade_batch(ROOT, lesson, sources, self.out, GradeOptions(jobs=2, time_limit_factor=0.5))
+        finally:
+            for name, value in saved.items():
+                os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)
+        self.left_behind = sorted(str(p) for p in set(Path(tempfile.gettempdir()).iterdir()) - before
+                                  if p.name.startswith("gradekit-") or p.name == "flood.bin")
         self.grades = {g.name: g for g in grades}
         for grade in grades:
             print(f"{grade.name}: {grade.score:g}/{grade.max_score:g} in {grade.seconds:.1f} s")
@@ -162,3 +174,9 @@ def test_nothing_hidden_reaches_a_students_report(batch_of, lesson):
         if path.suffix in TEXT_FILES:
             text = path.read_text()
             assert not [name for name in hidden if name in text], path
+            assert not [value for value in SECRETS.values() if value in text], f"the judge's secrets reached {path}"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_nothing_of_the_batch_is_left_on_the_judges_disk(batch_of, lesson):
+    assert batch_of(lesson).left_behind == []

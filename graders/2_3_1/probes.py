@@ -363,16 +363,18 @@ def call_resume(sub, name: str = "checkpoint.pt", **kwargs) -> dict:
             "restored_optimizer_state": optimizer.state_dict()}
 
 
-def secret_epochs() -> int:
-    """How many epochs a checkpoint handed to resume was trained: 2 to 6, never known to the student's process."""
-    return 2 + secret_seed() % 5
+def secret_epoch() -> tuple[int, int]:
+    """The epoch a checkpoint handed to resume says it was saved after (10 to 9 999, so a guess almost never
+    lands) and the epochs its model was actually trained (1 to 3): neither known to the student's process."""
+    seed = secret_seed()
+    return 10 + seed % 9990, 1 + (seed >> 16) % 3
 
 
 def resume_state(student) -> dict:
-    """A trusted checkpoint of a secret model after a secret number of epochs, resumed into a fresh model and
+    """A trusted checkpoint of a secret model saved after a secret epoch, resumed into a fresh model and
     optimizer: what resume returned and restored, and the epoch the checkpoint holds."""
-    epoch = secret_epochs()
-    model, optimizer, _, loss = secret_model(epochs=epoch)
+    epoch, trained = secret_epoch()
+    model, optimizer, _, loss = secret_model(epochs=trained)
     student.put("checkpoint.pt", saved_bytes(checkpoint_dict(model, optimizer, epoch, loss)))
     out = student.call(call_resume)
     return {"returned": out["returned"], "saved_epoch": epoch, "saved_model": model_state(model),

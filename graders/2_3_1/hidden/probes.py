@@ -113,9 +113,9 @@ def own_loop_second_half(student, seed: int, total: int, crash_after: int, file:
 
 
 def resume_cuda_checkpoint(student) -> dict:
-    """A checkpoint of secret weights, after a secret number of epochs, saved on a (simulated) GPU, resumed on the CPU."""
-    epoch = base.secret_epochs()
-    model, optimizer, _, loss = base.secret_model(epochs=epoch)
+    """A checkpoint of secret weights, saved after a secret epoch on a (simulated) GPU, resumed on the CPU."""
+    epoch, trained = base.secret_epoch()
+    model, optimizer, _, loss = base.secret_model(epochs=trained)
     student.put("gpu_checkpoint.pt", _cuda_file(base.checkpoint_dict(model, optimizer, epoch, loss)))
     out = student.call(base.call_resume, name="gpu_checkpoint.pt", device="cpu")
     return {"returned": out["returned"], "saved_epoch": epoch, "saved_model": base.model_state(model),
