@@ -73,9 +73,9 @@ def test_the_correct_submission_gets_full_marks(container_run, checks):
     assert grade.exit_code == 0, grade.log_tail
 
 
-def caught_by(mistake: str) -> set[str]:
+def caught_by(mistake: Path) -> set[str]:
     """The checks a corpus mistake names as the ones that must catch it."""
-    text = (ROOT / "tests" / "corpus" / LESSON / "mistakes" / f"{mistake}.py").read_text()
+    text = mistake.read_text()
     found = next(n for n in ast.parse(text).body if isinstance(n, ast.Assign) and n.targets[0].id == "CAUGHT_BY")
     return set(ast.literal_eval(found.value))
 
@@ -85,7 +85,7 @@ def test_the_wrong_submission_loses_exactly_what_it_loses_on_the_host(script, co
     assert 0 < container["score"] < checks["max_points"]
     lost = {t["name"].split(" ")[-1].split("[")[0] for t in container["tests"]
             if t["status"] == "failed" and t["visibility"] == "visible"}
-    assert lost == caught_by(script.MISTAKE)
+    assert lost == caught_by(script.mistake_file(ROOT, LESSON))
     assert scores_by_name(container) == scores_by_name(host)
     assert container["score"] == host["score"]
 

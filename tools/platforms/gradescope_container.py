@@ -38,7 +38,7 @@ from gradekit.verify import solved_module, with_cell  # noqa: E402
 
 BASE_IMAGE = "gradekit-gradescope/bookworm:base"
 AUTOGRADER_IMAGE = "gradekit-gradescope/autograder:{lesson}"
-MISTAKE = "resume_drops_optimizer_state"  # the wrong submission's mistake, from tests/corpus/<lesson>/mistakes
+MISTAKES = {"2_3_1": "resume_drops_optimizer_state"}  # the wrong submission's mistake (tests/corpus/<lesson>/mistakes)
 HOSTILE_CELL = Path(__file__).with_name("hostile_cell.py")
 HOST_CA = "/etc/ssl/certs/ca-certificates.crt"
 CONTAINER_CA = "/host-ca/ca-certificates.crt"  # not /etc/ssl/certs: installing ca-certificates inside rewrites that
@@ -214,14 +214,24 @@ def replaced_exercise(cell_text: str) -> str | None:
     return None
 
 
-def make_submissions(root: Path, lesson: str, folder: Path, mistake: str = MISTAKE) -> dict[str, Path]:
+def mistake_file(root: Path, lesson: str) -> Path:
+    """The corpus mistake the wrong submission makes: the lesson's chosen one, else its first."""
+    folder = root / "tests" / "corpus" / lesson / "mistakes"
+    return folder / f"{MISTAKES[lesson]}.py" if lesson in MISTAKES else sorted(folder.glob("*.py"))[0]
+
+
+def make_submissions(root: Path, lesson: str, folder: Path) -> dict[str, Path]:
     """Three submission folders: the reference (correct), the reference with a corpus mistake (wrong), and
     the wrong one with the hostile cell appended (its honest part is the wrong one's)."""
     made = {name: folder / name for name in ("correct", "wrong", "hostile")}
     for path in made.values():
         path.mkdir(parents=True, exist_ok=True)
     reference = solved_module(root, lesson, made["correct"])
-    mistake_text = (root / "tests" / "corpus" / lesson / "mistakes" / f"{mistake}.py").read_text()
+    for artifact in made["correct"].iterdir():  # what the graders expect beside the module (2.3.3's best_model.pt)
+        if artifact != reference:
+            for other in ("wrong", "hostile"):
+                shutil.copy(artifact, made[other] / artifact.name)
+    mistake_text = mistake_file(root, lesson).read_text()
     wrong = with_cell(reference.read_text(), mistake_text, replaced_exercise(mistake_text))
     (made["wrong"] / reference.name).write_text(wrong)
     (made["hostile"] / reference.name).write_text(with_cell(wrong, HOSTILE_CELL.read_text()))
