@@ -35,6 +35,9 @@ set -uo pipefail
 AUTOGRADER="${{AUTOGRADER_ROOT:-/autograder}}"
 PYTHON="${{GRADEKIT_PYTHON:-$AUTOGRADER/venv/bin/python}}"
 mkdir -p "$AUTOGRADER/results"
+# Where workers only get a uid of their own (Docker's default seccomp, as here), permissions are their only
+# wall: the graders (hidden checks too) and the results stay root's.
+chmod 700 "$AUTOGRADER/source" "$AUTOGRADER/results"
 cd "$AUTOGRADER/source"
 PYTHONPATH="$AUTOGRADER/source/tools" "$PYTHON" -m gradekit.cli --root "$AUTOGRADER/source" \\
     grade {lesson} "$AUTOGRADER/submission" --out "$AUTOGRADER/results" --jobs 2

@@ -465,10 +465,22 @@ def _confine_with_uid(request: dict, view: View, notes: list[str]) -> Confinemen
     os.chmod(view.workdir, 0o700)
     for name in os.listdir(view.workdir):
         os.chown(os.path.join(view.workdir, name), uid, uid)
+    _reach_own_workdir(view.workdir)
     limit_processes(int(request.get("processes", MAX_PROCESSES)))
     _drop_to(uid)
     network = "seccomp" if refuse_internet_sockets() else "open"
     return Confinement(UID, network, uid, Path(view.folder), notes)
+
+
+def _reach_own_workdir(workdir: str) -> None:
+    """Let the dropped uid reach its own workdir by path, as it can in the other layers: the judge's 0700 scratch
+    of call folders becomes 0711 (entered, never listed); the workdir becomes 0700 (no other uid gets in)."""
+    os.chmod(workdir, 0o700)
+    parent = os.path.dirname(workdir)
+    os.chmod(parent, stat.S_IMODE(os.stat(parent).st_mode) | 0o011)
+    closed = [str(p) for p in Path(parent).parents if not os.stat(p).st_mode & stat.S_IXOTH]
+    if closed:
+        raise SandboxError(errno.EACCES, f"{workdir} cannot be reached by other users ({closed[0]} is closed)")
 
 
 def confine(request: dict) -> Confinement:
