@@ -87,6 +87,13 @@ def fill_scratch(sub, megabytes):
 def answer(sub):
     return sub.TOKEN
 
+from gradekit.probe import reference_run
+
+@reference_run
+def stamp(n):
+    """A reference run whose result tells one run from another."""
+    return {"n": n, "stamp": os.urandom(8).hex()}
+
 @student_step
 def slow(sub, seconds):
     import time
@@ -186,3 +193,27 @@ def test_a_pool_that_dies_is_restarted_and_the_call_sent_again(tmp_path, probes)
         assert pool.restarts == 1
     finally:
         pool.stop()
+
+
+def test_a_reference_run_is_computed_once_for_every_judge_of_a_batch(tmp_path, probes, monkeypatch):
+    from gradekit.harness.client import SHARED_ZYGOTE, start_shared_zygote
+
+    socket_path = tmp_path / "workers.sock"
+    shared = start_shared_zygote(socket_path, 2, ["torch"])
+    monkeypatch.setenv(SHARED_ZYGOTE, str(socket_path))
+    judges = [Zygote(["torch"], jobs=2) for _ in range(2)]
+    try:
+        first = [judge.submit(None, probes, "stamp", {"n": 1}, Limits(seconds=30)) for judge in judges]
+        first = [judge.result(number) for judge, number in zip(judges, first)]
+        assert all(o.status == "ok" for o in first), [o.error for o in first]
+        assert first[0].value == first[1].value  # one run, shared: the same random stamp
+        later = judges[1].call(None, probes, "stamp", {"n": 1}, Limits(seconds=30))
+        other = judges[1].call(None, probes, "stamp", {"n": 2}, Limits(seconds=30))
+        assert later.value == first[0].value and other.value["stamp"] != first[0].value["stamp"]
+        refused = judges[0].call(None, probes, "answer", {}, Limits(seconds=30))  # a student step needs a student
+        assert refused.status == "error" and "not marked @reference_run" in refused.error["message"]
+    finally:
+        for judge in judges:
+            judge.stop()
+        shared.stdin.close()
+        shared.wait(timeout=30)

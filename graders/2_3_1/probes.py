@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 from gradekit.harness.given import MNISTNet  # noqa: F401 - probes and tests use it by this name
-from gradekit.probe import load_weights_only, pickled_globals, saved_bytes, secret_seed, student_step
+from gradekit.probe import load_weights_only, pickled_globals, reference_run, saved_bytes, secret_seed, student_step
 
 
 class EpochSeededLoader:
@@ -175,6 +175,14 @@ def trusted_val_loss(weights: dict | None, seed: int) -> float | None:
     except (RuntimeError, KeyError, TypeError):
         return None
     return val_loss(model, loaders(seed)[1], criterion)
+
+
+@reference_run
+def course_run(seed: int, epochs: int, first_epoch: int = 1, states: bool = True) -> dict:
+    """The course's loop from `fresh(seed)`, the same for every submission: what each epoch should leave behind
+    (its weights, unless `states` is false, and its train and validation losses)."""
+    run = trusted_run(seed, epochs, first_epoch)
+    return run if states else {"train": run["train"], "val": run["val"]}
 
 
 def trusted_run(seed: int, epochs: int, first_epoch: int = 1, weights: dict | None = None) -> dict:
@@ -341,14 +349,13 @@ def call_train_with_checkpoints(sub, seed: int, epochs: int, every: int, start_e
 
 
 def checkpoint_run(student, seed: int, epochs: int, every: int, start_epoch: int = 1) -> dict:
-    """Run train_with_checkpoints; the files it wrote, read back, each one's validation loss, and the course's
-    own run from the same start (`trusted`: the weights every epoch should have saved)."""
+    """Run train_with_checkpoints; the files it wrote, read back, and each one's validation loss computed here
+    (the check compares them with `course_run`, the weights every epoch should have saved)."""
     out = student.call(call_train_with_checkpoints, seed=seed, epochs=epochs, every=every, start_epoch=start_epoch)
     weights = {name: weights_in(student.file(f"checkpoints/{name}")) for name in out["files"]
                if name.endswith((".pt", ".pth"))}
     weights = {name: w for name, w in weights.items() if w is not None}
-    return {**out, "weights": weights, "val_losses": {name: trusted_val_loss(w, seed) for name, w in weights.items()},
-            "trusted": trusted_run(seed, epochs, first_epoch=start_epoch)["states"]}
+    return {**out, "weights": weights, "val_losses": {name: trusted_val_loss(w, seed) for name, w in weights.items()}}
 
 
 # ---- exercise 3 -------------------------------------------------------------------------------------
@@ -441,10 +448,9 @@ def call_train_with_early_stopping(sub, seed: int, max_epochs: int, patience: in
 
 def early_stopping_run(student, seed: int, max_epochs: int, patience: int, path_type: str) -> dict:
     """Run train_with_early_stopping; the validation loss of the weights it ends with and of the file it saved,
-    both computed here, and the course's own run (`trusted_val`: the validation loss after every epoch)."""
+    both computed here (the check compares them with `course_run`'s validation loss after every epoch)."""
     out = student.call(call_train_with_early_stopping, seed=seed, max_epochs=max_epochs, patience=patience,
                        path_type=path_type)
     saved = weights_in(student.file("best_model.pt"))
     return {"rows": out["rows"], "final_val_loss": trusted_val_loss(out["final"], seed),
-            "saved": saved is not None, "saved_val_loss": trusted_val_loss(saved, seed),
-            "trusted_val": trusted_run(seed, max_epochs)["val"]}
+            "saved": saved is not None, "saved_val_loss": trusted_val_loss(saved, seed)}

@@ -29,11 +29,11 @@ def rows_of(out: dict, doing: str) -> list[dict]:
     return rows
 
 
-def expect_trained(out: dict, name: str, epoch: int) -> None:
+def expect_trained(out: dict, course: dict, name: str, epoch: int) -> None:
     """The checkpoint `name` holds the weights the course's loop reaches after `epoch` epochs from the same start:
     the file shows what was actually trained, whatever the history says."""
     __tracebackhide__ = True
-    weights, trusted = out["weights"].get(name), out["trusted"][epoch]
+    weights, trusted = out["weights"].get(name), course["states"][epoch]
     expect(weights is not None, f"{name} is missing or does not hold model weights readable with weights_only=True.")
     expect(sorted(weights) == sorted(trusted), f"{name} holds the keys {sorted(weights)}; the model's are "
                                                f"{sorted(trusted)}.")
@@ -79,6 +79,7 @@ def test_checkpoint_holds_the_optimizer_state(run):
 @pytest.mark.points(2)
 def test_checkpoint_files_at_the_right_epochs(run):
     out = run("checkpoint_run", doing="train_with_checkpoints(..., epochs=7, every=3)", seed=7, epochs=7, every=3)
+    course = run.reference("course_run", doing="7 epochs of the course's loop", seed=7, epochs=7)
     rows = rows_of(out, "train_with_checkpoints")
     epochs = [row["epoch"] for row in rows]
     expect(epochs == list(range(1, 8)), f"With epochs=7 the history covers epochs {epochs}; expected 1 to 7 "
@@ -88,19 +89,20 @@ def test_checkpoint_files_at_the_right_epochs(run):
            f"With every=3 and 7 epochs the periodic checkpoints are {periodic}; expected ['epoch_3.pt', 'epoch_6.pt'] "
            "(write epoch_{E}.pt when E is a multiple of every, counting epochs from 1).")
     expect("best.pt" in out["files"], "train_with_checkpoints wrote no best.pt.")
-    expect_trained(out, "epoch_3.pt", 3)
-    expect_trained(out, "epoch_6.pt", 6)
+    expect_trained(out, course, "epoch_3.pt", 3)
+    expect_trained(out, course, "epoch_6.pt", 6)
 
 
 @pytest.mark.points(2)
 def test_best_checkpoint_has_the_lowest_validation_loss(run):
     out = run("checkpoint_run", doing="train_with_checkpoints(..., epochs=6, every=1)", seed=8, epochs=6, every=1)
+    course = run.reference("course_run", doing="6 epochs of the course's loop", seed=8, epochs=6)
     rows = rows_of(out, "train_with_checkpoints")
     expect("best.pt" in out["weights"], "best.pt is missing or holds no model weights.")
     epoch_files = {int(name[6:-3]): name for name in out["weights"] if name.startswith("epoch_")}
     expect(len(epoch_files) == 6, f"With every=1 there should be 6 epoch files, found {sorted(epoch_files)}.")
     for epoch, name in epoch_files.items():
-        expect_trained(out, name, epoch)
+        expect_trained(out, course, name, epoch)
     val = {epoch: out["val_losses"][name] for epoch, name in epoch_files.items()}
     best_epoch = min(val, key=val.get)
     matches = [e for e, name in epoch_files.items()
@@ -121,10 +123,12 @@ def test_best_checkpoint_has_the_lowest_validation_loss(run):
 def test_resumed_run_numbers_its_epochs(run):
     out = run("checkpoint_run", doing="train_with_checkpoints(..., epochs=10, every=5, start_epoch=6)",
               seed=9, epochs=10, every=5, start_epoch=6)
+    course = run.reference("course_run", doing="epochs 6 to 10 of the course's loop", seed=9, epochs=10,
+                           first_epoch=6)
     rows = rows_of(out, "train_with_checkpoints")
     epochs = [row["epoch"] for row in rows]
     expect(epochs == [6, 7, 8, 9, 10], f"With start_epoch=6, epochs=10 the history covers {epochs}; expected 6 to 10.")
     periodic = sorted(f for f in out["files"] if f != "best.pt")
     expect(periodic == ["epoch_10.pt"], f"With start_epoch=6, epochs=10, every=5 the periodic checkpoints are "
                                         f"{periodic}; expected ['epoch_10.pt'].")
-    expect_trained(out, "epoch_10.pt", 10)
+    expect_trained(out, course, "epoch_10.pt", 10)

@@ -14,6 +14,10 @@ loaded the submission; the probe never touches the student's objects, only what 
         out = student.call(load_it, path_type=path_type)
         return {"loaded": out["weights"], "original": model_state(original)}
 
+A `@reference_run` probe runs the grader's own code from its arguments alone (the course's loop from a public
+seed, say): no student's process is started, and a batch computes it once for every submission. A check calls it
+with `run.reference("course_run", seed=7, epochs=7)`.
+
 Whatever a step returns is the student's word. A check passes only on what the worker or the judge can
 verify against values the student's process never held: inputs it could not predict (`secret_seed`), files
 read back with `load_weights_only`, results of trusted code run here.
@@ -26,10 +30,10 @@ import os
 import pickletools
 import zipfile
 
-from .harness.student import Student, StudentBroken, StudentDied, StudentFailed, student_step
+from .harness.student import Student, StudentBroken, StudentDied, StudentFailed, reference_run, student_step
 
-__all__ = ["Student", "StudentBroken", "StudentDied", "StudentFailed", "student_step", "secret_seed",
-           "saved_bytes", "load_weights_only", "pickled_globals"]
+__all__ = ["Student", "StudentBroken", "StudentDied", "StudentFailed", "reference_run", "student_step",
+           "secret_seed", "saved_bytes", "load_weights_only", "pickled_globals"]
 
 
 def secret_seed() -> int:

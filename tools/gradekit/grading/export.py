@@ -18,14 +18,22 @@ SETUP_SH = """#!/usr/bin/env bash
 set -euo pipefail
 apt-get update -qq
 apt-get install -y -qq python3 python3-venv python3-pip >/dev/null
-# The lessons' data: Debian's original Fashion-MNIST files where the package exists, else torchvision's copy.
+# The lessons' data: Debian's original Fashion-MNIST files where the package exists, else the same files fetched by
+# torchvision, put where Debian would put them (readable by the workers' own uids, unlike root's home).
 apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 || true
+apt-get clean
+rm -rf /var/lib/apt/lists/*
 python3 -m venv /autograder/venv
-/autograder/venv/bin/pip install --quiet --upgrade pip
-/autograder/venv/bin/pip install --quiet -e /autograder/source
-if [ ! -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]; then
-  /autograder/venv/bin/python -c "import os, torchvision; torchvision.datasets.FashionMNIST(os.path.expanduser('~/.cache/fashion-mnist'), train=False, download=True)"
+/autograder/venv/bin/pip install --quiet --no-cache-dir --upgrade pip
+/autograder/venv/bin/pip install --quiet --no-cache-dir -e /autograder/source
+DATA=/usr/share/datasets/fashion-mnist
+if [ ! -f "$DATA/t10k-images-idx3-ubyte.gz" ]; then
+  mkdir -p "$DATA"
+  /autograder/venv/bin/python -c "import sys, torchvision; torchvision.datasets.FashionMNIST(sys.argv[1], train=True, download=True); torchvision.datasets.FashionMNIST(sys.argv[1], train=False, download=True)" /tmp/fashion-mnist
+  cp /tmp/fashion-mnist/FashionMNIST/raw/*.gz "$DATA"/
+  rm -rf /tmp/fashion-mnist
 fi
+chmod -R a+rX "$DATA" /autograder/venv
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash

@@ -111,21 +111,27 @@ class Zygote:
             header, _ = wire.read_frame(self._reply_fd, REPLY_LIMITS)
             self._ready = bool(header.get("ready"))
 
-    def submit(self, submission: Submission, probe_files: list[Path], probe: str, args: dict,
+    def submit(self, submission: Submission | None, probe_files: list[Path], probe: str, args: dict,
                limits: Limits, seed: int = 0) -> int:
-        """Queue `probe(submission, **args)` for a fresh worker; return the request's id (see `result`)."""
+        """Queue `probe(submission, **args)` for a fresh worker; return the request's id (see `result`).
+
+        Without a submission the probe is a @reference_run: the grader's code alone, the same for every
+        submission, so a batch's pool answers it once for all its judges (`cache`).
+        """
         if self.process is None and self.connection is None:
             self.start()  # a pool that died later is restarted by `result`, which sends what it lost again
         tree, blobs = wire.encode_args(args)
         number = next(self.calls)
+        workdir = self.scratch / f"call-{number:04d}-{secrets.token_hex(6)}"
         request = {
             "op": "run",
             "id": number,
             "probe": probe,
             "probe_files": [str(p) for p in probe_files],
-            "submission": submission.payload(),
+            "submission": submission.payload() if submission is not None else
+            {"module_name": "reference", "filename": str(workdir / "reference.py"), "cells": []},
             "args": tree,
-            "workdir": str(self.scratch / f"call-{number:04d}-{secrets.token_hex(6)}"),
+            "workdir": str(workdir),
             "timeout": limits.seconds,
             "cpu_seconds": int(limits.seconds * max(limits.threads, 1) + 5),
             "memory_bytes": limits.memory_bytes,
@@ -135,6 +141,8 @@ class Zygote:
             "sandbox": limits.sandbox,
             "processes": limits.processes,
         }
+        if submission is None:
+            request.update(reference=True, cache=reference_key(probe_files, probe, tree, blobs))
         self.sent[number] = (request, blobs)
         self.in_flight.add(number)
         try:
@@ -213,6 +221,19 @@ class Zygote:
             except (OSError, subprocess.TimeoutExpired):
                 self.process.kill()
             self.process = None
+
+
+def reference_key(probe_files: list[Path], probe: str, tree: dict, blobs: list[bytes]) -> str:
+    """What identifies a reference run: the probe files' contents, the probe and its arguments."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(json.dumps([probe, tree], sort_keys=True).encode())
+    for path in probe_files:
+        digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
+    for blob in blobs:
+        digest.update(hashlib.sha256(blob).digest())
+    return digest.hexdigest()
 
 
 def zygote_environment() -> dict:

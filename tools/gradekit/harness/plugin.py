@@ -233,10 +233,11 @@ class GradingSession:
             lesson = self.lesson_of(Path(item.path))
             if item.nodeid not in self.results or lesson.problem or not lesson.submission or lesson.submission.problems:
                 continue
-            for probe, args, time_limit in planned_calls(item):
-                key, probe_files, limits = self._call_spec(item, lesson, probe, args, time_limit)
+            for probe, args, time_limit, reference in planned_calls(item):
+                key, probe_files, limits = self._call_spec(item, lesson, probe, args, time_limit, reference)
                 if key not in self.memo:
-                    self.memo[key] = self.zygote.submit(lesson.submission, probe_files, probe, args, limits)
+                    self.memo[key] = self.zygote.submit(None if reference else lesson.submission, probe_files,
+                                                        probe, args, limits)
 
     def terminal_line(self) -> str:
         """What pytest has written so far on the terminal's current line (a progress bar puts it back)."""
@@ -254,7 +255,8 @@ class GradingSession:
             self.zygote = Zygote(preload, jobs=self.config.getoption("worker_jobs"))
             self.zygote.start()
 
-    def _call_spec(self, item: pytest.Item, lesson: Lesson, probe: str, args: dict, time_limit: float | None):
+    def _call_spec(self, item: pytest.Item, lesson: Lesson, probe: str, args: dict, time_limit: float | None,
+                   reference: bool = False):
         """The probe files and limits of one call, and the key identical calls share."""
         probe_files = [lesson.graders / "probes.py"]
         local = Path(item.path).parent / "probes.py"
@@ -264,24 +266,25 @@ class GradingSession:
         seconds = time_limit or (marker.args[0] if marker else DEFAULT_TIME_LIMIT)
         limits = Limits(seconds=seconds * self.config.getoption("time_limit_factor"),
                         memory_bytes=int(self.config.getoption("worker_memory_gb") * 1024**3))
-        key = (lesson.id, tuple(map(str, probe_files)), probe, args_key(args), limits.seconds)
+        key = (lesson.id, tuple(map(str, probe_files)), probe, args_key(args), limits.seconds, reference)
         return key, probe_files, limits
 
-    def run_probe(self, item: pytest.Item, probe: str, args: dict, time_limit: float | None) -> Outcome:
-        """Call `probe` from the item's lesson probes in a fresh worker."""
+    def run_probe(self, item: pytest.Item, probe: str, args: dict, time_limit: float | None,
+                  reference: bool = False) -> Outcome:
+        """Call `probe` from the item's lesson probes in a fresh worker (a @reference_run: without the submission)."""
         lesson = self.lesson_of(Path(item.path))
         if lesson.problem or lesson.submission is None:
             feedback.fail(lesson.problem or "nothing to grade")
-        if lesson.submission.problems:
+        if lesson.submission.problems and not reference:
             feedback.fail("; ".join(lesson.submission.problems))
-        key, probe_files, limits = self._call_spec(item, lesson, probe, args, time_limit)
+        key, probe_files, limits = self._call_spec(item, lesson, probe, args, time_limit, reference)
         found = self.memo.get(key)
         if isinstance(found, Outcome):
             return found
         if self.zygote is None:
             self.start_zygote(preload_for(lesson.submission))
         if found is None:
-            found = self.zygote.submit(lesson.submission, probe_files, probe, args, limits)
+            found = self.zygote.submit(None if reference else lesson.submission, probe_files, probe, args, limits)
         with self._waiting(item, probe, limits.seconds):
             outcome = self.zygote.result(found)
         if item.nodeid in self.results:
@@ -441,8 +444,9 @@ def args_key(args: dict) -> str:
     return digest.hexdigest()
 
 
-def planned_calls(item: pytest.Item) -> list[tuple[str, dict, float | None]]:
-    """The `run("probe", key=value, ...)` calls in a check's source whose arguments are literals or params."""
+def planned_calls(item: pytest.Item) -> list[tuple[str, dict, float | None, bool]]:
+    """The `run("probe", ...)` and `run.reference("probe", ...)` calls in a check's source whose arguments are
+    literals or params."""
     function = getattr(item, "function", None)
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
@@ -451,8 +455,12 @@ def planned_calls(item: pytest.Item) -> list[tuple[str, dict, float | None]]:
     params = getattr(getattr(item, "callspec", None), "params", {})
     calls = []
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "run"
-                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)):
+            continue
+        reference = isinstance(node.func, ast.Attribute) and node.func.attr == "reference" \
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "run"
+        if not (reference or isinstance(node.func, ast.Name) and node.func.id == "run"):
             continue
         args, time_limit, literal = {}, None, len(node.args) == 1
         for keyword in node.keywords:
@@ -469,7 +477,7 @@ def planned_calls(item: pytest.Item) -> list[tuple[str, dict, float | None]]:
                     literal = False
         if literal:
             time_limit = args.pop("time_limit", None)
-            calls.append((node.args[0].value, args, time_limit))
+            calls.append((node.args[0].value, args, time_limit, reference))
     return calls
 
 
@@ -489,7 +497,8 @@ def run(request: pytest.FixtureRequest):
 
     A failure of the student's code (an exception, a timeout, a crash, a missing name) fails the check with
     a message in the course's terms; `doing` names what was being called. `run.outcome(...)` returns the raw
-    Outcome instead, for checks that expect the student's code to refuse something.
+    Outcome instead, for checks that expect the student's code to refuse something. `run.reference(...)` calls a
+    @reference_run probe: the grader's own code on the arguments alone, the same for every submission.
     """
     session: GradingSession = request.config.pluginmanager.get_plugin("gradekit-session")
     item = request.node
@@ -508,5 +517,13 @@ def run(request: pytest.FixtureRequest):
             feedback.fail(feedback.explain(outcome, probe.replace("_", " ")))
         return outcome
 
+    def reference(probe: str, doing: str | None = None, time_limit: float | None = None, **args):
+        __tracebackhide__ = True
+        outcome = session.run_probe(item, probe, args, time_limit, reference=True)
+        if outcome.status != "ok":
+            feedback.fail(feedback.explain(outcome, doing or probe.replace("_", " ")))
+        return outcome.value
+
     call.outcome = raw
+    call.reference = reference
     return call

@@ -20,6 +20,7 @@ import ctypes
 import errno
 import os
 import platform
+import shutil
 import signal
 import stat
 import struct
@@ -462,14 +463,40 @@ def _confine_with_uid(request: dict, view: View, notes: list[str]) -> Confinemen
             raise SandboxError(errno.EACCES, f"{prefix} is not readable by other users")
     uid = sandbox_uid()
     os.chown(view.workdir, uid, uid)
-    os.chmod(view.workdir, 0o700)
     for name in os.listdir(view.workdir):
         os.chown(os.path.join(view.workdir, name), uid, uid)
     _reach_own_workdir(view.workdir)
+    folder = _own_copy_of_folder(view)
     limit_processes(int(request.get("processes", MAX_PROCESSES)))
     _drop_to(uid)
     network = "seccomp" if refuse_internet_sockets() else "open"
-    return Confinement(UID, network, uid, Path(view.folder), notes)
+    return Confinement(UID, network, uid, Path(folder), notes)
+
+
+def _own_copy_of_folder(view: View) -> str:
+    """The submission's folder as the dropped uid can read it: itself when others may already walk to it, else
+    a read-only folder of hard links (copies across filesystems) in the workdir, so a batch's 0700 staging folder,
+    which keeps classmates apart, stays closed."""
+    if _reachable_by_others(view.folder):
+        return view.folder
+    target = os.path.join(view.workdir, "submission")
+    entries = 0
+    for here, folders, files in os.walk(view.folder):
+        inside = os.path.join(target, os.path.relpath(here, view.folder))
+        os.makedirs(inside, mode=0o755, exist_ok=True)
+        folders[:] = [f for f in folders if not os.path.islink(os.path.join(here, f))
+                      and not any(_inside(s, os.path.join(here, f)) for s in view.secrets)]
+        for name in files:
+            source = os.path.join(here, name)
+            entries += 1
+            if entries > 2000 or os.path.islink(source) or any(_inside(source, s) for s in view.secrets):
+                continue
+            try:
+                os.link(source, os.path.join(inside, name))
+            except OSError:
+                if os.path.getsize(source) <= 1 << 28:
+                    shutil.copyfile(source, os.path.join(inside, name))
+    return target
 
 
 def _reach_own_workdir(workdir: str) -> None:
@@ -487,7 +514,8 @@ def confine(request: dict) -> Confinement:
     """Confine this worker as far as the machine allows; `request["sandbox"]` may be "auto" (default) or "off".
 
     Call after everything trusted is imported and read (the view narrows here), before student code runs.
-    A layer the machine refuses is recorded in the notes and the next one down is tried.
+    A layer the machine refuses is recorded in the notes and the next one down is tried; as root, the `process`
+    layer is never a fallback (the submission would run as root): the worker fails closed instead.
     """
     notes: list[str] = []
     wanted = request.get("sandbox", "auto")
@@ -503,5 +531,8 @@ def confine(request: dict) -> Confinement:
             return _confine_with_uid(request, view, notes)
         except OSError as error:
             notes.append(f"uid refused ({error})")
+    if root_user and wanted != "off":
+        raise SandboxError(errno.EPERM, "as root, no layer that could confine student code was allowed ("
+                                        + "; ".join(notes) + "): grading stops rather than run a submission as root")
     network = "open" if wanted == "off" else ("seccomp" if refuse_internet_sockets() else "open")
     return Confinement(PROCESS, network, os.geteuid(), Path(view.folder), notes)

@@ -26,6 +26,7 @@ from pathlib import Path
 from . import wire
 
 STEP_MARK = "__gradekit_student_step__"
+REFERENCE_MARK = "__gradekit_reference_run__"
 REPLY_LIMITS = wire.Limits(header=8 * 1024 * 1024, blobs=64 * 1024 * 1024)  # what the student's process may send
 FILE_LIMIT = 64 * 1024 * 1024
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
@@ -39,6 +40,17 @@ def student_step(function):
 
 def is_step(function) -> bool:
     return callable(function) and getattr(function, STEP_MARK, False) is True
+
+
+def reference_run(function):
+    """Mark a probe that runs only the grader's own code, from its arguments alone: no student's process is
+    started for it, and its result, the same for every submission, is computed once for a whole batch."""
+    setattr(function, REFERENCE_MARK, True)
+    return function
+
+
+def is_reference(function) -> bool:
+    return callable(function) and getattr(function, REFERENCE_MARK, False) is True
 
 
 class StudentFailed(Exception):

@@ -81,7 +81,8 @@ def _filenames(payload: dict) -> set[str]:
 def describe_error(error: BaseException, student_files: set[str]) -> dict:
     """Summarise an exception for the judge: type, message and the student's own frames only."""
     frames = [
-        {"file": frame.filename, "line": frame.lineno, "code": (frame.line or "").strip()[:200], "function": frame.name}
+        {"file": os.path.basename(frame.filename) if os.path.isabs(frame.filename) else frame.filename,
+         "line": frame.lineno, "code": (frame.line or "").strip()[:200], "function": frame.name}
         for frame in traceback.extract_tb(error.__traceback__)
         if frame.filename in student_files
     ]
@@ -186,6 +187,14 @@ def _close_others(keep: set[int]) -> None:
                 pass
 
 
+def _private_tmp(workdir: Path) -> None:
+    """Temporary files in the worker's own folder, not in a /tmp every worker shares (no namespace gave one)."""
+    os.environ["TMPDIR"] = str(workdir)
+    tempfile = sys.modules.get("tempfile")
+    if tempfile is not None:
+        tempfile.tempdir = str(workdir)
+
+
 def main(request_fd: int, result_fd: int, keep: set[int]) -> None:
     """The worker's life: its request from the pool, the probe call, the reply on `result_fd`."""
     try:
@@ -236,40 +245,72 @@ def serve(request: dict, blobs: list[bytes], result_fd: int, keep: set[int] = fr
         with writing:
             wire.write_frame(result_fd, header, frame_blobs)
 
+    if confinement.layer != sandbox.NAMESPACES:
+        _private_tmp(workdir)
+    reply: dict = dict(confinement.header())
+    if request.get("reference"):  # the grader's own code alone: no student's process to start
+        sandbox.not_dumpable()
+        reply.update(_outcome(lambda: _reference_call(probes, probe_error, request, blobs), seed, threads,
+                              zygote_state), loaded=True)
+        send(reply, reply.pop("$blobs"))
+        return
     cells = StudentCells(payload, workdir, confinement.folder, (trusted, imported_here), zygote_state, threads)
     student = students.start(payload, confinement.folder, workdir, seed, cells.load, cells.run_step,
                              keep={0, 1, 2})
     sandbox.not_dumpable()
-    reply: dict = dict(confinement.header())
     student.watch_loading(lambda: send({"phase": "loaded"}))
-    reset_torch = guard.reset_torch_state
-    reset_torch(zygote_state, seed, threads)
-    started = time.perf_counter()
-    out_blobs: list[bytes] = []
-    try:
-        if probe_error is not None:
-            raise probe_error
-        probe = find_probe(probes, request["probe"], probe_files)
+
+    def call():
+        probe = _probe(probes, probe_error, request)
         args = wire.decode_args(request["args"], blobs)
-        value = student.call(probe, **args) if students.is_step(probe) else probe(student, **args)
-        tree, out_blobs = wire.encode(value)
-        reply.update(status="ok", result=tree)
+        return student.call(probe, **args) if students.is_step(probe) else probe(student, **args)
+
+    reply.update(_outcome(call, seed, threads, zygote_state))
+    reply.update(cell_errors=student.cell_errors, loaded=student.loaded, tampered=sorted(set(student.tampered)))
+    send(reply, reply.pop("$blobs"))  # before the student's process is stopped: its teardown need not delay it
+    student.stop()
+
+
+def _probe(probes: list[types.ModuleType], probe_error: Exception | None, request: dict):
+    """The probe the request names, or the reason there is none (a grader's fault)."""
+    if probe_error is not None:
+        raise probe_error
+    return find_probe(probes, request["probe"], request["probe_files"])
+
+
+def _reference_call(probes: list[types.ModuleType], probe_error: Exception | None, request: dict,
+                    blobs: list[bytes]):
+    """Run a @reference_run probe on its arguments alone."""
+    from . import student as students
+
+    probe = _probe(probes, probe_error, request)
+    if not students.is_reference(probe):
+        raise GraderError(f"{request['probe']} is not marked @reference_run, so it needs a submission")
+    return probe(**wire.decode_args(request["args"], blobs))
+
+
+def _outcome(call, seed: int, threads: int, zygote_state: dict) -> dict:
+    """Run the probe call; its result, or how it failed, as reply fields (its encoded blobs under "$blobs")."""
+    from . import student as students
+
+    guard.reset_torch_state(zygote_state, seed, threads)
+    started = time.perf_counter()
+    fields: dict = {"$blobs": []}
+    try:
+        tree, fields["$blobs"] = wire.encode(call())
+        fields.update(status="ok", result=tree)
     except students.StudentFailed as failed:
-        reply.update(status="error", error=failed.error)
+        fields.update(status="error", error=failed.error)
     except students.StudentDied as died:
-        reply.update(status="died", exit_code=died.exit_code, while_loading=died.while_loading)
+        fields.update(status="died", exit_code=died.exit_code, while_loading=died.while_loading)
     except students.StudentBroken as broken:
-        reply.update(status="broken", message=str(broken)[:MAX_MESSAGE])
+        fields.update(status="broken", message=str(broken)[:MAX_MESSAGE])
     except BaseException as error:  # noqa: BLE001 - the probe's own fault (or a reply it could not make sense of)
         info = describe_error(error, set())
-        reply.update(status="error", error={**info, "type": "GraderError",
-                                            "message": f"{info['type']}: {info['message']}"[:MAX_MESSAGE]})
-    student.stop()
-    reply["cell_errors"] = student.cell_errors
-    reply["loaded"] = student.loaded
-    reply["tampered"] = sorted(set(student.tampered))
-    reply["seconds"] = time.perf_counter() - started
-    send(reply, out_blobs)
+        fields.update(status="error", error={**info, "type": "GraderError",
+                                             "message": f"{info['type']}: {info['message']}"[:MAX_MESSAGE]})
+    fields["seconds"] = time.perf_counter() - started
+    return fields
 
 
 class StudentCells:

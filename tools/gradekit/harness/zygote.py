@@ -22,6 +22,7 @@ import importlib
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import sys
@@ -35,6 +36,8 @@ PROTOCOL_IN, PROTOCOL_OUT = 0, 1
 OUTPUT_KEPT = 64 * 1024  # the student's latest output kept per call (the feedback shows its end)
 REPLY_LIMITS = wire.Limits(header=8 * 1024 * 1024, blobs=128 * 1024 * 1024)  # what a worker may send back
 EXIT_WAIT = 2.0  # seconds to wait for a dead worker's exit status before answering without it
+SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")  # where any user may write
+REFERENCES_KEPT = 256 * 1024 * 1024  # bytes of reference runs the pool keeps for later judges
 PR_SET_DUMPABLE = 4
 
 
@@ -264,7 +267,9 @@ class Dispatcher:
         self.pending: deque = deque()
         self.running: dict[int, Job] = {}
         self.tokens = 0
-        self.exits: dict[int, int] = {}  # pid -> exit code, for workers whose job is not known yet
+        self.references: dict[str, tuple[dict, list[bytes]]] = {}  # reference runs done: the same for every judge
+        self.waiting: dict[str, list] = {}  # reference runs in flight: the judges' calls waiting for the same one
+        self.sweep_at_exit: set[int] = set()  # workers confined by uid alone: what they leave is cleared at exit
 
     def serve(self) -> None:
         """Run until every judge has gone (and, with a listener, until the batch closed `stop_fd`)."""
@@ -343,11 +348,41 @@ class Dispatcher:
                 channel.outbox += wire.frame_bytes({"ready": True, "pid": os.getpid()})
             elif request.get("op") == "exit":
                 channel.open = False
+            elif type(request.get("cache")) is str:
+                self._reference(channel, request, blobs)
             else:
                 self.pending.append((channel, request, blobs))
 
+    def _reference(self, channel: Channel, request: dict, blobs: list[bytes]) -> None:
+        """A reference run: answered from the runs already done, joined to the same run in flight, or started."""
+        key = request["cache"]
+        if key in self.references:
+            self._answer(channel, request, "replied", 0.0, [wire.frame_bytes(*self.references[key])])
+        elif key in self.waiting:
+            self.waiting[key].append((channel, request, blobs))
+        else:
+            self.waiting[key] = []
+            self.pending.append((channel, request, blobs))
+
+    def _answer(self, channel: Channel, request: dict, status: str, seconds: float, blobs: list[bytes],
+                **fields) -> None:
+        """Queue the reply to one request for the judge that sent it, if it is still there."""
+        if channel.open:
+            reply = {"id": request.get("id"), "status": status, "seconds": seconds, "output": "", "exit_code": None,
+                     "loaded": True, **fields}
+            channel.outbox += wire.frame_bytes(reply, blobs)
+
     def _start_pending(self) -> None:
-        self.pending = deque(item for item in self.pending if item[0].open)
+        kept: deque = deque()
+        for channel, request, blobs in self.pending:
+            key = request.get("cache")
+            if channel.open:
+                kept.append((channel, request, blobs))
+            elif type(key) is str and self.waiting.get(key):  # its judge left: the next one waiting takes its place
+                kept.append(self.waiting[key].pop(0))
+            elif type(key) is str:
+                self.waiting.pop(key, None)
+        self.pending = kept
         while self.pending and len(self.running) < self.jobs:
             channel, request, blobs = self.pending.popleft()
             self._launch(channel, request, blobs)
@@ -404,7 +439,9 @@ class Dispatcher:
             job = next((j for j in self.running.values() if j.pid == pid), None)
             if job is not None:
                 job.exit_code = code
-            _sweep_uid(pid)
+            if pid in self.sweep_at_exit:
+                self.sweep_at_exit.discard(pid)
+                _sweep_uid(pid)
 
     def _read_result(self, job: Job) -> None:
         try:
@@ -462,20 +499,36 @@ class Dispatcher:
     def _finish(self, job: Job, status: str, now: float) -> None:
         if job.pid is not None:
             _kill_group(job.pid)
+            layer = job.final[0].get("sandbox") if job.final is not None else None
+            if layer not in ("namespaces", "process") and os.geteuid() == 0:
+                _sweep_uid(job.pid)  # now, before the judge hears back and sends its next call
+                if job.exit_code is None:
+                    self.sweep_at_exit.add(job.pid)
         if job.output_open:
             self._drain_output(job)
         for fd in (job.request_fd, job.result_fd, job.output_fd):
             if fd >= 0:
                 _close(fd)
-        reply = {"id": job.request.get("id"), "status": status, "seconds": now - job.started,
-                 "output": job.output.decode("utf-8", "replace"), "exit_code": job.exit_code, "loaded": job.loaded}
-        blobs: list[bytes] = []
-        if status == "replied":
-            blobs = [wire.frame_bytes(*job.final)]
-        elif status == "broken":
-            reply["message"] = job.broken
-        if job.channel.open:
-            job.channel.outbox += wire.frame_bytes(reply, blobs)
+        blobs = [wire.frame_bytes(*job.final)] if status == "replied" else []
+        fields = {"message": job.broken} if status == "broken" else {}
+        self._answer(job.channel, job.request, status, now - job.started, blobs, exit_code=job.exit_code,
+                     loaded=job.loaded, output=job.output.decode("utf-8", "replace"), **fields)
+        key = job.request.get("cache")
+        if type(key) is str and key in self.waiting:
+            self._share_reference(key, job.final if status == "replied" and job.final[0].get("status") == "ok"
+                                  else None)
+
+    def _share_reference(self, key: str, final: tuple[dict, list[bytes]] | None) -> None:
+        """A reference run ended: keep it and answer every call waiting for it, or, if it failed, run those again."""
+        waiters = self.waiting.pop(key)
+        if final is None:
+            self.pending.extend(waiters)
+            return
+        self.references[key] = final
+        while sum(len(b) for _, blobs in self.references.values() for b in blobs) > REFERENCES_KEPT:
+            self.references.pop(next(iter(self.references)))
+        for channel, request, _ in waiters:
+            self._answer(channel, request, "replied", 0.0, [wire.frame_bytes(*final)])
 
     def _drain_output(self, job: Job) -> None:
         """Take what the worker printed last, without waiting for a worker that may still be writing."""
@@ -508,22 +561,31 @@ def _kill_group(pid: int) -> None:
 
 
 def _sweep_uid(pid: int) -> None:
-    """Kill whatever is left running under the uid a worker had (a daemon it started outside any namespace)."""
+    """Clear what a worker confined by its uid alone may have left: every process still running under that uid (a
+    daemon), and its files in the folders every user may write to (notes for a later worker)."""
     from .sandbox import UID_BASE
 
-    if os.geteuid() != 0:
-        return
     uid = UID_BASE + pid
     for entry in _proc_entries():
         try:
             with open(f"/proc/{entry}/status", "rb") as status:
-                for line in status:
-                    if line.startswith(b"Uid:"):
-                        if int(line.split()[1]) == uid:
-                            os.kill(int(entry), signal.SIGKILL)
-                        break
-        except (OSError, ValueError):
+                real_uid = next(int(line.split()[1]) for line in status if line.startswith(b"Uid:"))
+            if real_uid == uid:
+                os.kill(int(entry), signal.SIGKILL)
+        except (OSError, ValueError, StopIteration):
             continue
+    for folder in SHARED_FOLDERS:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                if os.lstat(path).st_uid == uid:
+                    shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
+            except OSError:
+                continue
 
 
 def _proc_entries() -> list[str]:
