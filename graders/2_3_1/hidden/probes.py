@@ -51,25 +51,31 @@ def load_cuda_saved_model(student) -> dict:
 
 @student_step
 def call_load_untrusted(sub, mark: str) -> dict:
-    """load_model on a file that carries a pickled callable: the error it raised, if any."""
+    """load_model on a clean state_dict file (its weights), then on one that carries a pickled callable (the error
+    it raised, if any)."""
+    clean = sub.load_model(base.MNISTNet(), "clean.pth")
+    out = {"clean": base.model_state(clean) if isinstance(clean, torch.nn.Module) else {}, "error": None}
     try:
         sub.load_model(base.MNISTNet(), "untrusted.pth")
     except NotImplementedError:
         raise
     except Exception as refused:  # noqa: BLE001 - the weights-only loader refusing the file is the right outcome
-        return {"error": f"{type(refused).__name__}: {str(refused)[:200]}"}
-    return {"error": None}
+        out["error"] = f"{type(refused).__name__}: {str(refused)[:200]}"
+    return out
 
 
 def load_file_with_code(student) -> dict:
-    """A state_dict file that also carries a pickled callable; whether load_model executed it."""
+    """A clean state_dict of secret weights, then one that also carries a pickled callable: what load_model
+    restored from the first, and whether it executed the second's code (seen here, by the mark it leaves)."""
     model, _, _, _ = base.secret_model()
     mark = str(student.workdir / f"{CODE_RAN}-{secret_seed()}")
     state = dict(model.state_dict())
+    student.put("clean.pth", saved_bytes(state))
     state["_payload"] = _Payload(mark)
     student.put("untrusted.pth", saved_bytes(state))
     out = student.call(call_load_untrusted, mark=mark)
-    return {"code_ran": Path(mark).exists(), "error": out["error"]}
+    return {"code_ran": Path(mark).exists(), "error": out["error"], "clean": out["clean"],
+            "original": base.model_state(model)}
 
 
 @student_step

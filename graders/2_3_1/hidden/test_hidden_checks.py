@@ -47,6 +47,10 @@ def test_load_model_maps_a_cuda_checkpoint_to_the_cpu(run):
 @pytest.mark.points(1)
 def test_load_model_does_not_run_code_from_the_file(run):
     out = run("load_file_with_code", doing="load_model(MNISTNet(), untrusted_file)")
+    for key, value in out["original"].items():
+        expect(key in out["clean"], "load_model did not load a clean state_dict file (it must, and refuse only "
+                                    "files that carry code).")
+        same_tensor(out["clean"][key], value, f"{key} loaded from a clean file")
     expect(not out["code_ran"], "load_model ran code hidden in the file it loaded: use torch.load(..., "
                                 "weights_only=True). A state_dict needs nothing but tensors.")
     expect(out["error"] is not None, "load_model accepted a file that carries pickled code without complaint. "

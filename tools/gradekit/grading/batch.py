@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -89,6 +90,14 @@ def _numbered(name: str, taken: set[str]) -> str:
     raise AssertionError("unreachable")
 
 
+def private_folder(scratch: Path, index: int) -> Path:
+    """A submission's own folder in the batch's scratch: a name no other submission's worker can guess."""
+    folder = scratch / f"s{index:04d}-{secrets.token_hex(8)}"
+    folder.mkdir(mode=0o711)
+    os.chmod(folder, 0o711)
+    return folder
+
+
 def judge(root: Path, lesson: str, staged: Staged, scratch: Path, options: GradeOptions,
           workers: Path | None) -> tuple[dict | None, str]:
     """Run the lesson's checks on a staged submission in a pytest process; its JSON report, or why there is none.
@@ -96,7 +105,8 @@ def judge(root: Path, lesson: str, staged: Staged, scratch: Path, options: Grade
     The judge's temporary folders live in `scratch/tmp` and go when it ends, killed by the timeout or not."""
     report = scratch / "report.json"
     temporary = scratch / "tmp"
-    temporary.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary.mkdir(parents=True, exist_ok=True)
+    os.chmod(temporary, 0o711)  # a worker with a uid of its own enters its call's folder in here, lists nothing
     env = {**os.environ, "TMPDIR": str(temporary)}
     if workers is not None:
         env[SHARED_ZYGOTE] = str(workers)
@@ -226,14 +236,14 @@ def grade_batch(root: Path, lesson: str, sources: list[Path], out: Path,
     lesson_manifest = json.loads((root / "assignments" / lesson / "manifest.json").read_text(encoding="utf-8"))
     names = unique_names(sources)
     scratch = Path(tempfile.mkdtemp(prefix="gradekit-grade-"))
-    os.chmod(scratch, 0o700)
+    os.chmod(scratch, 0o711)  # entered by the workers of each submission, listed by no one: names are random
     pool, workers = None, scratch / "workers.sock"
     try:
         pool = start_shared_zygote(workers, options.jobs, [*DEFAULT_PRELOAD, "torchvision"])
         with ThreadPoolExecutor(max_workers=options.jobs + 1) as judges:
             grades = list(judges.map(
-                lambda item: grade_or_explain(root, lesson, item[0], item[1], scratch / f"s{item[2]:04d}", options,
-                                              lesson_manifest, checks, workers),
+                lambda item: grade_or_explain(root, lesson, item[0], item[1], private_folder(scratch, item[2]),
+                                              options, lesson_manifest, checks, workers),
                 [(source, name, index) for index, (source, name) in enumerate(zip(sources, names))]))
     finally:
         if pool is not None:
