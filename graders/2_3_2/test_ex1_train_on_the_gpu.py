@@ -169,6 +169,7 @@ def test_time_epoch_waits_for_the_gpu(run):
     steps = out["events"].count("step")
     expect(steps == out["batches"], f"time_epoch made {steps} optimizer steps; one epoch over this loader is "
                                     f"{out['batches']} steps.")
+    same_weights(out, "After time_epoch")
     last_step = len(out["events"]) - 1 - out["events"][::-1].index("step")
     expect("synchronize" in out["events"][last_step:],
            "time_epoch read the clock without waiting for the GPU: CUDA runs asynchronously, so Python gets control "

@@ -67,6 +67,19 @@ def no_error(out: dict) -> None:
     fail(f"{DOING.format(device=out['device'])} raised {error['type']}: {error['message'][:400]}{where}")
 
 
+THE_STEP = ("The step is: optimizer.zero_grad(); forward and loss under torch.autocast(device.type); "
+            "scaler.scale(loss).backward(); scaler.step(optimizer); scaler.update().")
+
+
+def stepped(out: dict) -> None:
+    """Fail unless the step moved the weights away from the start the grader sent (a step that did nothing)."""
+    __tracebackhide__ = True
+    moved = [key for key, value in out["before"].items()
+             if key in out["after"] and not out["after"][key].equal(value)]
+    expect(moved, f"After amp_train_step every weight is exactly where it started: the step never updated the "
+                  f"model. Clear, compute, use. {THE_STEP}")
+
+
 def flat(tensors: dict) -> np.ndarray:
     return np.concatenate([np.asarray(t.array, dtype=np.float64).ravel() for _, t in sorted(tensors.items())])
 
@@ -98,6 +111,7 @@ def test_weights_stay_float32(run):
     out = run("amp_step", doing=ON_GPU, seed=31, where="accelerator")
     half_problem(out)
     no_error(out)
+    stepped(out)
 
 
 @pytest.mark.points(2)
@@ -152,7 +166,8 @@ def test_gradients_are_cleared_first(run):
     no_error(out)
     found = grads(out["grads_at_unscale"])
     if found is None:
-        return  # the scaler never unscaled: the scaler checks say why
+        stepped(out)
+        return  # the scaler never unscaled the gradients, yet the step updated: the scaler checks say why
     expected = out["init_scale"] * grads(out["reference"]["grads"])
     error = np.linalg.norm(found - expected) / max(np.linalg.norm(expected), 1e-30)
     expect(error < 0.05, "Gradients left over from the previous step were still in .grad when the scaler unscaled "
@@ -185,5 +200,4 @@ def test_step_matches_the_lessons_step(run, where):
     error = np.linalg.norm(update - ref_update) / max(np.linalg.norm(ref_update), 1e-30)
     expect(np.all(np.isfinite(update)) and error < 0.05,
            f"The weights after amp_train_step differ from the lesson's mixed-precision step by {error:.1%} of its "
-           "update. The step is: optimizer.zero_grad(); forward and loss under torch.autocast(device.type); "
-           "scaler.scale(loss).backward(); scaler.step(optimizer); scaler.update().")
+           f"update. {THE_STEP}")
