@@ -573,8 +573,16 @@ def _amp_model(weights: dict, device):
     return model, _sgd(model)
 
 
-def trusted_amp_step(weights: dict, seed: int, where: str, init_scale: float) -> dict:
-    """The lesson's mixed-precision step (trusted copy) from `weights`: unscaled gradients, loss, weights after."""
+def reduced_dtype(dtypes: dict):
+    """The reduced precision the student's forward pass ran in (float16 or bfloat16), or None for autocast's
+    default: the trusted step then rounds the same way, so a correct step in either precision matches it."""
+    dtype = getattr(torch, str(dtypes.get("fc1", "")), None) if isinstance(dtypes, dict) else None
+    return dtype if dtype in (torch.float16, torch.bfloat16) else None
+
+
+def trusted_amp_step(weights: dict, seed: int, where: str, init_scale: float, dtype=None) -> dict:
+    """The lesson's mixed-precision step (trusted copy) from `weights`, autocasting to `dtype` (None: autocast's
+    default for the device): unscaled gradients, loss, weights after."""
     with place(where) as device:
         model, optimizer = _amp_model(weights, device)
         criterion = nn.CrossEntropyLoss()
@@ -582,7 +590,7 @@ def trusted_amp_step(weights: dict, seed: int, where: str, init_scale: float) ->
         scaler = torch.amp.GradScaler(device.type, init_scale=init_scale)
         torch.manual_seed(seed + 1)
         optimizer.zero_grad()
-        with torch.autocast(device.type):
+        with torch.autocast(device.type, dtype=dtype):
             loss = criterion(model(inputs), labels)
         scaler.scale(loss).backward()
         scaler.unscale_(optimizer)
@@ -622,11 +630,12 @@ def call_amp_step(sub, weights: dict, seed: int, where: str, init_scale: float, 
 
 def amp_step(student, seed: int, where: str, init_scale: float = 1024.0, stale: bool = False,
              inject_inf: bool = False) -> dict:
-    """One amp_train_step from a secret start; the lesson's step from the same start, run here."""
+    """One amp_train_step from a secret start; the lesson's step from the same start, in the precision the
+    student's forward pass ran in, run here."""
     start = secret_start()
-    reference = trusted_amp_step(start, seed, where, init_scale)
     out = student.call(call_amp_step, weights=start, seed=seed, where=where, init_scale=init_scale, stale=stale,
                        inject_inf=inject_inf)
+    reference = trusted_amp_step(start, seed, where, init_scale, reduced_dtype(out["dtypes"]))
     return {**out, "before": start, "reference": reference, "init_scale": init_scale}
 
 

@@ -103,7 +103,7 @@ def call_amp_steps(sub, weights: dict, seed: int, where: str, steps: int, init_s
             scales.append(scaler.get_scale())
         recorder.remove()
         return {"error": None, "losses": losses, "scales": scales, "params": base.model_state(model),
-                "dtype": recorder.dtypes.get("fc1", "")}
+                "dtypes": recorder.dtypes}
 
 
 def trusted_amp_steps(weights: dict, seed: int, where: str, steps: int, init_scale: float, dtype) -> dict:
@@ -140,8 +140,6 @@ def amp_steps(student, seed: int, where: str, steps: int, init_scale: float) -> 
     out = student.call(call_amp_steps, weights=start, seed=seed, where=where, steps=steps, init_scale=init_scale)
     if out["error"]:
         return {"error": out["error"]}
-    dtype = getattr(torch, str(out["dtype"]), None)
-    dtype = dtype if dtype in (torch.float16, torch.bfloat16) else None
-    reference = trusted_amp_steps(start, seed, where, steps, init_scale, dtype)
+    reference = trusted_amp_steps(start, seed, where, steps, init_scale, base.reduced_dtype(out["dtypes"]))
     student_run = {"losses": out["losses"], "scales": out["scales"], "params": out["params"]}
     return {"error": None, "student": student_run, "reference": reference}
