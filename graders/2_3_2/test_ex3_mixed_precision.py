@@ -84,6 +84,15 @@ def flat(tensors: dict) -> np.ndarray:
     return np.concatenate([np.asarray(t.array, dtype=np.float64).ravel() for _, t in sorted(tensors.items())])
 
 
+def update_error(out: dict) -> float:
+    """How far the step's update is from the lesson's step from the same start, as a fraction of the latter."""
+    before = flat(out["before"])
+    update, ref_update = flat(out["after"]) - before, flat(out["reference"]["params"]) - before
+    if not np.all(np.isfinite(update)):
+        return float("inf")
+    return float(np.linalg.norm(update - ref_update) / max(np.linalg.norm(ref_update), 1e-30))
+
+
 def grads(found: dict) -> np.ndarray | None:
     if found is None or any(g is None for g in found.values()):
         return None
@@ -139,6 +148,9 @@ def test_optimizer_steps_through_the_scaler(run):
     expect(not bypassed(out["events"]), bypass)
     no_error(out)
     expect("scaler.step" in out["events"], bypass)
+    error = update_error(out)
+    expect(error < 0.05, f"The weights after a clean amp_train_step differ from the lesson's step by {error:.1%} of its "
+                         f"update: scaler.step(optimizer) unscales the gradients, then steps. {THE_STEP}")
     overflow = run("amp_step", doing=ON_GPU, seed=35, where="accelerator", inject_inf=True)
     no_error(overflow)
     changed = [k for k, v in overflow["after"].items() if not v.equal(overflow["before"][k])]
@@ -165,15 +177,16 @@ def test_gradients_are_cleared_first(run):
     half_problem(out)
     no_error(out)
     found = grads(out["grads_at_unscale"])
-    if found is None:
-        stepped(out)
-        return  # the scaler never unscaled the gradients, yet the step updated: the scaler checks say why
-    expected = out["init_scale"] * grads(out["reference"]["grads"])
-    error = np.linalg.norm(found - expected) / max(np.linalg.norm(expected), 1e-30)
-    expect(error < 0.05, "Gradients left over from the previous step were still in .grad when the scaler unscaled "
-                         "them: backward() adds to .grad, it does not replace it. Clear, compute, use: "
-                         "optimizer.zero_grad() first, then forward, loss and scaler.scale(loss).backward(), then "
-                         "scaler.step(optimizer).")
+    if found is not None:
+        expected = out["init_scale"] * grads(out["reference"]["grads"])
+        error = np.linalg.norm(found - expected) / max(np.linalg.norm(expected), 1e-30)
+        expect(error < 0.05, "Gradients left over from the previous step were still in .grad when the scaler "
+                             "unscaled them: backward() adds to .grad, it does not replace it. Clear, compute, use: "
+                             "optimizer.zero_grad() first, then forward, loss and scaler.scale(loss).backward(), then "
+                             "scaler.step(optimizer).")
+    error = update_error(out)
+    expect(error < 0.05, f"Starting with gradients left over from a previous step, the weights after amp_train_step "
+                         f"differ from the lesson's step by {error:.1%} of its update: clear, compute, use. {THE_STEP}")
 
 
 @pytest.mark.points(1)
@@ -195,9 +208,7 @@ def test_step_matches_the_lessons_step(run, where):
              "itself, loss.item().")
     expect(abs(loss - ref_loss) <= 0.02 * abs(ref_loss),
            f"amp_train_step returned {loss:.5f}; the step's loss on this batch is {ref_loss:.5f}.")
-    before = flat(out["before"])
-    update, ref_update = flat(out["after"]) - before, flat(reference["params"]) - before
-    error = np.linalg.norm(update - ref_update) / max(np.linalg.norm(ref_update), 1e-30)
-    expect(np.all(np.isfinite(update)) and error < 0.05,
+    error = update_error(out)
+    expect(error < 0.05,
            f"The weights after amp_train_step differ from the lesson's mixed-precision step by {error:.1%} of its "
            f"update. {THE_STEP}")
