@@ -14,18 +14,18 @@ workers: the checkpoint file, and only it, reaches the second one.
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import sys
 import time
 import traceback
-from pathlib import Path
 
 import torch
 import torch.nn as nn
 from torch.utils.data import TensorDataset
 
 from gradekit.harness.given import MNISTNet  # noqa: F401 - probes and tests use it by this name
-from gradekit.harness.simcuda import accelerator, unwrap
+from gradekit.harness.simcuda import accelerator, save_as_cuda, unwrap
 from gradekit.probe import load_weights_only, pickled_globals, saved_bytes, secret_seed, student_step
 
 CPU = torch.device("cpu")
@@ -143,21 +143,29 @@ def trusted_epoch(model, loader, optimizer, criterion, device, scaler=None) -> l
     total, batches, weighted, samples = 0.0, 0, 0.0, 0
     for inputs, labels in loader:
         inputs, labels = inputs.to(device), labels.to(device)
-        optimizer.zero_grad()
         if scaler is None:
+            optimizer.zero_grad()
             loss = criterion(model(inputs), labels)
             loss.backward()
             optimizer.step()
+            value = loss.item()
         else:
-            with torch.autocast(device.type):
-                loss = criterion(model(inputs), labels)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-        value = loss.item()
+            value = trusted_amp_batch(model, inputs, labels, optimizer, criterion, scaler, device)
         total, batches = total + value, batches + 1
         weighted, samples = weighted + value * len(labels), samples + len(labels)
     return [total / batches, weighted / samples]
+
+
+def trusted_amp_batch(model, inputs, labels, optimizer, criterion, scaler, device, dtype=None) -> float:
+    """The lesson's mixed-precision step on one batch (trusted copy), autocasting to `dtype` (None: autocast's
+    default for the device); the loss as a float."""
+    optimizer.zero_grad()
+    with torch.autocast(device.type, dtype=dtype):
+        loss = criterion(model(inputs), labels)
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
+    return loss.item()
 
 
 def trusted_epochs(weights: dict, seed: int, where: str, epochs: int, n: int = 128,
@@ -432,16 +440,9 @@ def _trusted_checkpoint(seed: int, epochs: int) -> tuple[dict, dict, dict]:
 
 def _cuda_file(obj) -> bytes:
     """`obj` saved as on a GPU (storages tagged cuda:0), as bytes."""
-    import os
-    import tempfile
-
-    from gradekit.harness.simcuda import save_as_cuda
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "gpu.pt")
-        save_as_cuda(obj, path)
-        with open(path, "rb") as handle:
-            return handle.read()
+    buffer = io.BytesIO()
+    save_as_cuda(obj, buffer)
+    return buffer.getvalue()
 
 
 @student_step

@@ -117,14 +117,8 @@ def trusted_amp_steps(weights: dict, seed: int, where: str, steps: int, init_sca
         scaler = torch.amp.GradScaler(device.type, init_scale=init_scale)
         losses, scales = [], []
         for inputs, labels in base.SeededLoader(seed, n=32 * steps):
-            inputs, labels = inputs.to(device), labels.to(device)
-            optimizer.zero_grad()
-            with torch.autocast(device.type, dtype=dtype):
-                loss = criterion(model(inputs), labels)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            losses.append(loss.item())
+            losses.append(base.trusted_amp_batch(model, inputs.to(device), labels.to(device), optimizer, criterion,
+                                                 scaler, device, dtype))
             scales.append(scaler.get_scale())
         return {"losses": losses, "scales": scales, "params": base.model_state(model)}
 
