@@ -84,10 +84,10 @@ def flat(tensors: dict) -> np.ndarray:
     return np.concatenate([np.asarray(t.array, dtype=np.float64).ravel() for _, t in sorted(tensors.items())])
 
 
-def update_error(out: dict) -> float:
-    """How far the step's update is from the lesson's step from the same start, as a fraction of the latter."""
+def update_error(out: dict, factor: float = 1.0) -> float:
+    """How far the step's update is from `factor` times the lesson's step from the same start, as a fraction."""
     before = flat(out["before"])
-    update, ref_update = flat(out["after"]) - before, flat(out["reference"]["params"]) - before
+    update, ref_update = flat(out["after"]) - before, factor * (flat(out["reference"]["params"]) - before)
     if not np.all(np.isfinite(update)):
         return float("inf")
     return float(np.linalg.norm(update - ref_update) / max(np.linalg.norm(ref_update), 1e-30))
@@ -138,6 +138,9 @@ def test_loss_is_scaled_before_backward(run):
         expect(abs(ratio / scale - 1) < 0.05,
                UNSCALED.format(scale=scale) + f" (The gradients were {ratio:.3g} times the unscaled ones, not "
                                               f"{scale:g} times: was it the scaled loss that went backward?)")
+    scaled_update = min(update_error(out), update_error(out, factor=out["init_scale"]))
+    expect(scaled_update < 0.05, UNSCALED.format(scale=out["init_scale"]) + " (The weights did not move as a step "
+                                 f"on the scaled gradients would: {scaled_update:.1%} away from the lesson's update.)")
 
 
 @pytest.mark.points(2)
