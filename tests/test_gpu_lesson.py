@@ -73,15 +73,25 @@ class ReferenceStep:
         return loss.item()
 
 
+class InProcess:
+    """A stand-in for the harness's handle on the student's process: runs each step here, on `sub`."""
+
+    def __init__(self, sub) -> None:
+        self.sub = sub
+
+    def call(self, step, /, **args):
+        return step(self.sub, **args)
+
+
 @pytest.mark.parametrize("where", ["accelerator", "cpu"])
 def test_recording_scaler_sees_the_step_and_skips_an_overflow(probes, where):
-    out = probes.amp_step(ReferenceStep, seed=1, where=where)
+    out = probes.amp_step(InProcess(ReferenceStep), seed=1, where=where)
     assert out["error"] is None
     assert out["events"] == ["scale", "scaler.step", "unscale_", "optimizer.step", "scaler.step done", "update"]
     assert set(out["dtypes"].values()) == ({"float16"} if where == "accelerator" else {"bfloat16"})
     assert out["param_dtypes"] == ["float32"]
     assert out["loss"] == pytest.approx(out["reference"]["loss"])
-    overflow = probes.amp_step(ReferenceStep, seed=1, where=where, inject_inf=True)
+    overflow = probes.amp_step(InProcess(ReferenceStep), seed=1, where=where, inject_inf=True)
     assert "optimizer.step" not in overflow["events"] and overflow["scale_after"] == overflow["init_scale"] / 2
     assert all(torch.equal(overflow["before"][k], v) for k, v in overflow["after"].items())
 

@@ -1,28 +1,32 @@
-"""Probes for lesson 2.3.2: trusted code that runs in the worker, calls the student's functions, returns data.
+"""Probes for lesson 2.3.2: trusted code that runs in the worker, beside (never inside) the student's process.
 
 The student's code runs on a GPU (a real one where present, else gradekit's simulated one) and on a
-CPU-only machine (`cpu_only()`, which hides a real GPU too). Probes record what happened (where each batch
-and the model were at the forward pass and the loss, which precision the layers ran in, what the scaler
-and the optimizer were asked to do) and, for comparison, run the course's own loop on the same data with
-the same seeds. They return plain data; every verdict is the judge's.
+CPU-only machine (`cpu_only()`, which hides a real GPU too), always in the student's process, inside a
+`@student_step`. Steps record what only that process can see (where each batch and the model were at the
+forward pass and the loss, which precision the layers ran in, what the scaler and the optimizer were asked
+to do) and return it with the student's results: that is the student's word. Everything a check compares
+against is computed here, in the worker: the course's own loops run from a secret initialisation
+(`secret_start()`) that the student's process only receives as tensors, and the checkpoints its code writes
+are read back with the weights-only loader. Checks that save, crash and resume split the run across two
+workers: the checkpoint file, and only it, reaches the second one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import sys
 import time
 import traceback
-from pathlib import Path
 
 import torch
 import torch.nn as nn
 from torch.utils.data import TensorDataset
 
-from gradekit.harness.simcuda import accelerator, unwrap
 from gradekit.harness.given import MNISTNet  # noqa: F401 - probes and tests use it by this name
-
+from gradekit.harness.simcuda import accelerator, save_as_cuda, unwrap
+from gradekit.probe import load_weights_only, pickled_globals, saved_bytes, secret_seed, student_step
 
 CPU = torch.device("cpu")
 NO_DRIVER = ("Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU and installed a "
@@ -54,6 +58,13 @@ def cpu_only():
 def place(where: str):
     """The context a check runs in: "accelerator" (a GPU, real or simulated) or "cpu" (a CPU-only machine)."""
     return accelerator() if where == "accelerator" else cpu_only()
+
+
+@contextlib.contextmanager
+def device_in(where: str, device_name: str | None = None):
+    """`place(where)`, yielding the device a call is given: the place's own, or the one a check names."""
+    with place(where) as device:
+        yield device if device_name is None else torch.device(device_name)
 
 
 # ---- data, models and the course's own loops ----------------------------------------------------------
@@ -93,15 +104,37 @@ class SeededLoader:
         return len(self.batches)
 
 
+def make_optimizer(model: nn.Module, optimizer: str = "adam"):
+    """The optimizer an exercise trains with: Adam (exercises 1-2) or SGD with momentum (exercise 4)."""
+    if optimizer == "adam":
+        return torch.optim.Adam(model.parameters(), lr=1e-3)
+    return torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+
+
 def fresh(seed: int, optimizer: str = "adam"):
-    """A seeded MNISTNet on the CPU, its optimizer and the loss."""
+    """A seeded MNISTNet on the CPU, its optimizer and the loss (a model whose values no check relies on)."""
     torch.manual_seed(seed)
     model = MNISTNet()
-    if optimizer == "adam":
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    else:
-        opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    return model, opt, nn.CrossEntropyLoss()
+    return model, make_optimizer(model, optimizer), nn.CrossEntropyLoss()
+
+
+def secret_start() -> dict:
+    """MNISTNet weights from a secret initialisation: the start the student's process gets only as tensors."""
+    torch.manual_seed(secret_seed())
+    return model_state(MNISTNet())
+
+
+def secret_epochs() -> int:
+    """How many epochs a checkpoint handed to load_checkpoint was trained: 2 to 6, never known to the student."""
+    return 2 + secret_seed() % 5
+
+
+def fresh_from(weights: dict, optimizer: str = "adam", device=CPU):
+    """MNISTNet holding `weights`, moved to `device`, with its optimizer and the loss."""
+    model = MNISTNet()
+    model.load_state_dict(weights)
+    model.to(device)
+    return model, make_optimizer(model, optimizer), nn.CrossEntropyLoss()
 
 
 def trusted_epoch(model, loader, optimizer, criterion, device, scaler=None) -> list:
@@ -110,21 +143,40 @@ def trusted_epoch(model, loader, optimizer, criterion, device, scaler=None) -> l
     total, batches, weighted, samples = 0.0, 0, 0.0, 0
     for inputs, labels in loader:
         inputs, labels = inputs.to(device), labels.to(device)
-        optimizer.zero_grad()
         if scaler is None:
+            optimizer.zero_grad()
             loss = criterion(model(inputs), labels)
             loss.backward()
             optimizer.step()
+            value = loss.item()
         else:
-            with torch.autocast(device.type):
-                loss = criterion(model(inputs), labels)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-        value = loss.item()
+            value = trusted_amp_batch(model, inputs, labels, optimizer, criterion, scaler, device)
         total, batches = total + value, batches + 1
         weighted, samples = weighted + value * len(labels), samples + len(labels)
     return [total / batches, weighted / samples]
+
+
+def trusted_amp_batch(model, inputs, labels, optimizer, criterion, scaler, device, dtype=None) -> float:
+    """The lesson's mixed-precision step on one batch (trusted copy), autocasting to `dtype` (None: autocast's
+    default for the device); the loss as a float."""
+    optimizer.zero_grad()
+    with torch.autocast(device.type, dtype=dtype):
+        loss = criterion(model(inputs), labels)
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
+    return loss.item()
+
+
+def trusted_epochs(weights: dict, seed: int, where: str, epochs: int, n: int = 128,
+                   device_name: str | None = None) -> dict:
+    """The course's loop with Adam for `epochs` epochs from `weights`, on the place a check names: each epoch's
+    [per-batch, per-sample] mean loss and the weights it ends with."""
+    with device_in(where, device_name) as device:
+        model, optimizer, criterion = fresh_from(weights, device=device)
+        loader = SeededLoader(seed, n=n)
+        losses = [trusted_epoch(model, loader, optimizer, criterion, device) for _ in range(epochs)]
+        return {"losses": losses, "params": model_state(model)}
 
 
 def plain(t: torch.Tensor) -> torch.Tensor:
@@ -144,6 +196,13 @@ def optimizer_tensors(state: dict) -> dict:
         for name, value in values.items():
             out[f"{index}.{name}"] = plain(value) if torch.is_tensor(value) else torch.tensor(float(value))
     return out
+
+
+def plain_optimizer_state(state: dict) -> dict:
+    """An optimizer state_dict with every tensor as a plain CPU copy (it crosses between processes)."""
+    return {"state": {i: {k: plain(v) if torch.is_tensor(v) else v for k, v in s.items()}
+                      for i, s in state["state"].items()},
+            "param_groups": state["param_groups"]}
 
 
 def optimizer_devices(optimizer) -> list:
@@ -179,7 +238,8 @@ def _grader_file(filename: str) -> bool:
 
 
 def attempt(function, *args, **kwargs):
-    """Call the student's function; return (result, None) or (None, what went wrong and where).
+    """In the student's process: call the student's function; return (result, None) or (None, what went wrong
+    and where), so a step still reports what it saw before the error.
 
     A stub's NotImplementedError and running out of memory are left to the harness, which words them itself.
     """
@@ -233,10 +293,35 @@ class Recorder:
             handle.remove()
 
 
+def read_checkpoint(data: bytes | None) -> dict | None:
+    """A checkpoint file the student's code wrote, read here with the weights-only loader onto the CPU: its keys,
+    epoch, loss, model weights and optimizer state (None if there is no file)."""
+    if data is None:
+        return None
+    try:
+        loaded = load_weights_only(data)
+    except Exception as error:  # noqa: BLE001 - why the safe loader refused it is the feedback
+        names = ", ".join(sorted(set(pickled_globals(data)))[:4])
+        return {"unreadable": f"{type(error).__name__}: {str(error)[:160]}" + (f" (it names {names})" if names else "")}
+    if not isinstance(loaded, dict):
+        return {"type": type(loaded).__name__}
+    weights, optimizer = loaded.get("model_state_dict"), loaded.get("optimizer_state_dict")
+    epoch, loss = loaded.get("epoch"), loaded.get("loss")
+    return {"type": type(loaded).__name__, "keys": sorted(str(k) for k in loaded),
+            "epoch": epoch if type(epoch) in (int, float) else repr(epoch),
+            "loss": float(loss) if type(loss) in (int, float) or torch.is_tensor(loss) and loss.numel() == 1
+            else repr(loss),
+            "weights": {str(k): plain(v) for k, v in weights.items() if torch.is_tensor(v)}
+            if isinstance(weights, dict) else None,
+            "optimizer": optimizer_tensors(optimizer) if isinstance(optimizer, dict)
+            and isinstance(optimizer.get("state"), dict) else None}
+
+
 # ---- exercise 1 -------------------------------------------------------------------------------------
 
+@student_step
 def device_choice(sub) -> dict:
-    """get_device() with a GPU present and on a CPU-only machine."""
+    """get_device() with a GPU present and on a CPU-only machine: what it returns is the student's own answer."""
     out = {}
     for where in ("accelerator", "cpu"):
         with place(where):
@@ -247,148 +332,183 @@ def device_choice(sub) -> dict:
     return out
 
 
-def epoch_on(sub, seed: int, where: str, n: int = 120) -> dict:
-    """train_one_epoch with the model already on the device; the course's loop on the same data for comparison."""
+@student_step
+def call_train_one_epoch(sub, weights: dict, seed: int, where: str, n: int) -> dict:
+    """train_one_epoch with the model (holding `weights`) already on the device; where everything was."""
     with place(where) as device:
-        model, _, criterion = fresh(seed)
-        model.to(device)
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-        ref_model, ref_optimizer, _ = fresh(seed)
-        ref_model.to(device)
-        reference = trusted_epoch(ref_model, SeededLoader(seed, n=n), ref_optimizer, criterion, device)
+        model, optimizer, _ = fresh_from(weights, device=device)
         recorder = Recorder(model)
         loss, error = attempt(sub.train_one_epoch, model, SeededLoader(seed, n=n), optimizer, recorder.loss(),
                               device)
         recorder.remove()
         return {"loss": number(loss), "error": error, "events": recorder.events, "devices": param_devices(model),
-                "params": model_state(model), "reference": reference, "reference_params": model_state(ref_model),
-                "device": str(device)}
+                "params": model_state(model), "device": str(device)}
 
 
-def train_on(sub, seed: int, where: str, epochs: int, device_name: str | None = None) -> dict:
-    """train(...) given a model on the CPU; the course's loop (model moved once) for comparison."""
-    with place(where) as device:
-        if device_name is not None:
-            device = torch.device(device_name)
-        ref_model, ref_optimizer, criterion = fresh(seed)
-        ref_model.to(device)
-        ref_loader = SeededLoader(seed)
-        reference = [trusted_epoch(ref_model, ref_loader, ref_optimizer, criterion, device) for _ in range(epochs)]
-        model, optimizer, _ = fresh(seed)
+def epoch_on(student, seed: int, where: str, n: int = 120) -> dict:
+    """train_one_epoch from a secret start on the device; the course's loop from the same start, run here."""
+    start = secret_start()
+    reference = trusted_epochs(start, seed, where, 1, n=n)
+    out = student.call(call_train_one_epoch, weights=start, seed=seed, where=where, n=n)
+    return {**out, "reference": reference["losses"][0], "reference_params": reference["params"]}
+
+
+@student_step
+def call_train(sub, weights: dict, seed: int, where: str, epochs: int, device_name: str | None) -> dict:
+    """train(...) given a model (holding `weights`) on the CPU; where everything was, what it returned."""
+    with device_in(where, device_name) as device:
+        model, optimizer, _ = fresh_from(weights)
         recorder = Recorder(model)
         losses, error = attempt(sub.train, model, SeededLoader(seed), optimizer, recorder.loss(), device, epochs)
         recorder.remove()
         return {"losses": numbers(losses) if error is None else None, "error": error, "events": recorder.events,
-                "devices": param_devices(model), "params": model_state(model), "reference": reference,
-                "reference_params": model_state(ref_model), "device": str(device)}
+                "devices": param_devices(model), "params": model_state(model), "device": str(device)}
 
 
-def timed_epoch(sub, seed: int, where: str, device_name: str | None = None) -> dict:
+def train_on(student, seed: int, where: str, epochs: int, device_name: str | None = None) -> dict:
+    """train(...) from a secret start; the course's loop (model moved once) from the same start, run here."""
+    start = secret_start()
+    reference = trusted_epochs(start, seed, where, epochs, device_name=device_name)
+    out = student.call(call_train, weights=start, seed=seed, where=where, epochs=epochs, device_name=device_name)
+    return {**out, "reference": reference["losses"], "reference_params": reference["params"]}
+
+
+class SynchronizeWatch:
+    """Note each call of torch.cuda.synchronize / torch.accelerator.synchronize, then put them back."""
+
+    def __init__(self, events: list) -> None:
+        self.events = events
+        self.patched: list = []
+
+    def __enter__(self) -> "SynchronizeWatch":
+        for owner in (torch.cuda, torch.accelerator):
+            original = owner.synchronize
+
+            def recording(*args, _original=original, **kwargs):
+                self.events.append("synchronize")
+                return _original(*args, **kwargs)
+
+            self.patched.append((owner, original))
+            owner.synchronize = recording
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for owner, original in reversed(self.patched):
+            owner.synchronize = original
+
+
+@student_step
+def call_time_epoch(sub, weights: dict, seed: int, where: str, device_name: str | None) -> dict:
     """time_epoch: the seconds it returns, the wall time around it, synchronize calls and optimizer steps."""
-    with place(where) as device:
-        if device_name is not None:
-            device = torch.device(device_name)
-        model, _, criterion = fresh(seed)
-        model.to(device)
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    with device_in(where, device_name) as device:
+        model, optimizer, criterion = fresh_from(weights, device=device)
         events: list = []
         optimizer.register_step_post_hook(lambda *a: events.append("step"))
-        patched = []
-        if where == "accelerator":
-            for owner in (torch.cuda, torch.accelerator):
-                original = owner.synchronize
-
-                def recording(*args, _original=original, **kwargs):
-                    events.append("synchronize")
-                    return _original(*args, **kwargs)
-
-                patched.append((owner, original))
-                owner.synchronize = recording
         loader = SeededLoader(seed)
+        watch = SynchronizeWatch(events) if where == "accelerator" else contextlib.nullcontext()
         started = time.perf_counter()
-        try:
-            seconds, error = attempt(sub.time_epoch, model, loader, optimizer, criterion, device)
-        finally:
-            wall = time.perf_counter() - started
-            for owner, original in patched:
-                owner.synchronize = original
+        with watch:
+            try:
+                seconds, error = attempt(sub.time_epoch, model, loader, optimizer, criterion, device)
+            finally:
+                wall = time.perf_counter() - started
         return {"seconds": number(seconds), "wall": wall, "error": error, "events": events,
-                "batches": len(loader), "devices": param_devices(model)}
+                "batches": len(loader), "devices": param_devices(model), "params": model_state(model)}
+
+
+def timed_epoch(student, seed: int, where: str, device_name: str | None = None) -> dict:
+    """time_epoch from a secret start; the weights one epoch of the course's loop gives, computed here."""
+    start = secret_start()
+    reference = trusted_epochs(start, seed, where, 1, device_name=device_name)
+    out = student.call(call_time_epoch, weights=start, seed=seed, where=where, device_name=device_name)
+    return {**out, "reference_params": reference["params"]}
 
 
 # ---- exercise 2 -------------------------------------------------------------------------------------
 
-def _trusted_checkpoint(seed: int, epochs: int, device=CPU):
-    """A model and Adam trained `epochs` epochs by the course's loop; the lesson 2.3.1 checkpoint dict."""
-    model, optimizer, criterion = fresh(seed)
-    model.to(device)
+def _trusted_checkpoint(seed: int, epochs: int) -> tuple[dict, dict, dict]:
+    """A secret model and Adam trained `epochs` epochs by the course's loop; the lesson 2.3.1 checkpoint dict,
+    with the weights and the optimizer's state as the grader keeps them."""
+    model, optimizer, criterion = fresh_from(secret_start())
     loader = SeededLoader(seed)
     for _ in range(epochs):
-        loss = trusted_epoch(model, loader, optimizer, criterion, device)[0]
-    return model, optimizer, {"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
-                              "epoch": epochs, "loss": loss}
+        loss = trusted_epoch(model, loader, optimizer, criterion, CPU)[0]
+    checkpoint = {"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
+                  "epoch": epochs, "loss": loss}
+    return checkpoint, model_state(model), optimizer_tensors(optimizer.state_dict())
 
 
-def save_during_gpu_training(sub, seed: int, epoch: int, loss: float) -> dict:
-    """save_checkpoint on a model and Adam that live on the GPU; what the file holds, read on the CPU."""
-    with accelerator() as device:
-        model, optimizer, _ = _trusted_checkpoint(seed, 1, device)
-        _, error = attempt(sub.save_checkpoint, "checkpoint.pt", model, optimizer, epoch, loss)
-        expected_model, expected_optimizer = model_state(model), optimizer_tensors(optimizer.state_dict())
-        devices = param_devices(model)
-    out = {"error": error, "model": expected_model, "optimizer": expected_optimizer, "devices": devices,
-           "exists": Path("checkpoint.pt").exists()}
-    if error or not out["exists"]:
-        return out
-    data = torch.load("checkpoint.pt", map_location="cpu", weights_only=False)
-    out["type"] = type(data).__name__
-    if isinstance(data, dict):
-        out["keys"] = sorted(str(k) for k in data)
-        out["epoch"] = data.get("epoch") if type(data.get("epoch")) in (int, float) else repr(data.get("epoch"))
-        value = data.get("loss")
-        out["loss"] = float(value) if isinstance(value, (int, float)) or torch.is_tensor(value) else repr(value)
-        saved_model = data.get("model_state_dict")
-        out["saved_model"] = {str(k): plain(v) for k, v in saved_model.items()} \
-            if isinstance(saved_model, dict) else None
-        saved_optimizer = data.get("optimizer_state_dict")
-        out["saved_optimizer"] = optimizer_tensors(saved_optimizer) if isinstance(saved_optimizer, dict) else None
+def _cuda_file(obj) -> bytes:
+    """`obj` saved as on a GPU (storages tagged cuda:0), as bytes."""
+    buffer = io.BytesIO()
+    save_as_cuda(obj, buffer)
+    return buffer.getvalue()
+
+
+@student_step
+def call_save_checkpoint(sub, path: str, epoch: int, loss: float, where: str = "accelerator") -> dict:
+    """Rebuild the model and Adam the worker sent (start.pt) on the device; call save_checkpoint on them."""
+    state = torch.load("start.pt", weights_only=True)
+    with place(where) as device:
+        model, optimizer, _ = fresh_from(state["model_state_dict"], device=device)
+        optimizer.load_state_dict(state["optimizer_state_dict"])
+        _, error = attempt(sub.save_checkpoint, path, model, optimizer, epoch, loss)
+        return {"error": error, "devices": param_devices(model)}
+
+
+def save_during_gpu_training(student, seed: int, epoch: int, loss: float) -> dict:
+    """save_checkpoint on a model and Adam (trained from a secret start) that live on the GPU; what the file
+    holds, read here on the CPU with the weights-only loader."""
+    checkpoint, weights, optimizer = _trusted_checkpoint(seed, 1)
+    student.put("start.pt", saved_bytes(checkpoint))
+    out = student.call(call_save_checkpoint, path="checkpoint.pt", epoch=epoch, loss=loss)
+    found = read_checkpoint(student.file("checkpoint.pt"))
+    out.update(model=weights, optimizer=optimizer, exists=found is not None)
+    if found is not None:
+        out.update(unreadable=found.get("unreadable"), type=found.get("type"), keys=found.get("keys", []),
+                   epoch=found.get("epoch"), loss=found.get("loss"), saved_model=found.get("weights"),
+                   saved_optimizer=found.get("optimizer"))
     return out
 
 
-def load_gpu_checkpoint_on_cpu(sub, seed: int, epoch: int) -> dict:
-    """A checkpoint saved on a GPU (storages tagged cuda:0), loaded by load_checkpoint on a CPU-only machine."""
-    from gradekit.harness.simcuda import save_as_cuda
-
-    model, optimizer, checkpoint = _trusted_checkpoint(seed, epoch)
-    save_as_cuda(checkpoint, "gpu_checkpoint.pt")
-    with cpu_only() as device:
-        new_model, new_optimizer, _ = fresh(seed + 1)
-        returned, error = attempt(sub.load_checkpoint, "gpu_checkpoint.pt", new_model, new_optimizer, device)
-    return {"returned": returned if type(returned) is int else repr(returned)[:80], "error": error,
-            "saved_model": model_state(model), "restored_model": model_state(new_model),
-            "saved_optimizer": optimizer_tensors(optimizer.state_dict()),
-            "restored_optimizer": optimizer_tensors(new_optimizer.state_dict()),
-            "devices": param_devices(new_model), "optimizer_devices": optimizer_devices(new_optimizer)}
-
-
-def load_checkpoint_onto_gpu(sub, seed: int, epoch: int) -> dict:
-    """A CPU checkpoint loaded onto the GPU into a model already moved there; then one more epoch of training."""
-    model, optimizer, checkpoint = _trusted_checkpoint(seed, epoch)
-    torch.save(checkpoint, "cpu_checkpoint.pt")
-    with accelerator() as device:
-        new_model, _, criterion = fresh(seed + 1)
-        new_model.to(device)
-        new_optimizer = torch.optim.Adam(new_model.parameters(), lr=1e-3)
-        returned, error = attempt(sub.load_checkpoint, "cpu_checkpoint.pt", new_model, new_optimizer, device)
+@student_step
+def call_load_checkpoint(sub, path: str, seed: int, where: str, train_on: bool = False) -> dict:
+    """load_checkpoint(path, model, optimizer, device) into a fresh model (moved to the device first) and Adam;
+    what they hold afterwards and where, and whether training on with them still works."""
+    with place(where) as device:
+        model, optimizer, criterion = fresh(seed + 1)
+        model.to(device)
+        optimizer = make_optimizer(model)
+        returned, error = attempt(sub.load_checkpoint, path, model, optimizer, device)
         out = {"returned": returned if type(returned) is int else repr(returned)[:80], "error": error,
-               "saved_model": model_state(model), "restored_model": model_state(new_model),
-               "saved_optimizer": optimizer_tensors(optimizer.state_dict()),
-               "restored_optimizer": optimizer_tensors(new_optimizer.state_dict()),
-               "devices": param_devices(new_model), "optimizer_devices": optimizer_devices(new_optimizer)}
-        if error is None:
-            _, out["train_error"] = attempt(trusted_epoch, new_model, SeededLoader(seed, first_epoch=epoch + 1),
-                                            new_optimizer, criterion, device)
-    return out
+               "restored_model": model_state(model), "restored_optimizer": optimizer_tensors(optimizer.state_dict()),
+               "restored_optimizer_state": plain_optimizer_state(optimizer.state_dict()),
+               "devices": param_devices(model), "optimizer_devices": optimizer_devices(optimizer)}
+        if train_on and error is None:
+            _, out["train_error"] = attempt(trusted_epoch, model, SeededLoader(seed, first_epoch=2), optimizer,
+                                            criterion, device)
+        return out
+
+
+def load_gpu_checkpoint_on_cpu(student, seed: int) -> dict:
+    """A checkpoint of a secret model after a secret number of epochs, saved on a GPU (storages tagged cuda:0),
+    loaded by load_checkpoint on a CPU-only machine; what came back, and what the checkpoint holds."""
+    epoch = secret_epochs()
+    checkpoint, weights, optimizer = _trusted_checkpoint(seed, epoch)
+    student.put("gpu_checkpoint.pt", _cuda_file(checkpoint))
+    out = student.call(call_load_checkpoint, path="gpu_checkpoint.pt", seed=seed, where="cpu")
+    return {**out, "saved_epoch": epoch, "saved_model": weights, "saved_optimizer": optimizer}
+
+
+def load_checkpoint_onto_gpu(student, seed: int) -> dict:
+    """A CPU checkpoint of a secret model after a secret number of epochs, loaded onto the GPU into a model
+    already moved there; then one more epoch of training there."""
+    epoch = secret_epochs()
+    checkpoint, weights, optimizer = _trusted_checkpoint(seed, epoch)
+    student.put("cpu_checkpoint.pt", saved_bytes(checkpoint))
+    out = student.call(call_load_checkpoint, path="cpu_checkpoint.pt", seed=seed, where="accelerator",
+                       train_on=True)
+    return {**out, "saved_epoch": epoch, "saved_model": weights, "saved_optimizer": optimizer}
 
 
 # ---- exercise 3 -------------------------------------------------------------------------------------
@@ -446,34 +566,47 @@ def _overflow(module, args, output) -> None:
         output.register_hook(lambda g: torch.full_like(g, math.inf))
 
 
-def trusted_amp_step(seed: int, device, init_scale: float) -> dict:
-    """The lesson's mixed-precision step (trusted copy): unscaled gradients, loss and weights after it."""
-    torch.manual_seed(seed)
-    model = MNISTNet().to(device)
-    optimizer = _sgd(model)
-    criterion = nn.CrossEntropyLoss()
-    inputs, labels = _batch(seed, device)
-    scaler = torch.amp.GradScaler(device.type, init_scale=init_scale)
-    torch.manual_seed(seed + 1)
-    optimizer.zero_grad()
-    with torch.autocast(device.type):
-        loss = criterion(model(inputs), labels)
-    scaler.scale(loss).backward()
-    scaler.unscale_(optimizer)
-    grads = _grads(model)
-    scaler.step(optimizer)
-    scaler.update()
-    return {"loss": loss.item(), "grads": grads, "params": model_state(model)}
+def _amp_model(weights: dict, device):
+    """MNISTNet holding `weights` on `device`, with the plain SGD the mixed-precision step is graded with."""
+    model = MNISTNet()
+    model.load_state_dict(weights)
+    model.to(device)
+    return model, _sgd(model)
 
 
-def amp_step(sub, seed: int, where: str, init_scale: float = 1024.0, stale: bool = False,
-             inject_inf: bool = False) -> dict:
+def reduced_dtype(dtypes: dict):
+    """The reduced precision the student's forward pass ran in (float16 or bfloat16), or None for autocast's
+    default: the trusted step then rounds the same way, so a correct step in either precision matches it."""
+    dtype = getattr(torch, str(dtypes.get("fc1", "")), None) if isinstance(dtypes, dict) else None
+    return dtype if dtype in (torch.float16, torch.bfloat16) else None
+
+
+def trusted_amp_step(weights: dict, seed: int, where: str, init_scale: float, dtype=None) -> dict:
+    """The lesson's mixed-precision step (trusted copy) from `weights`, autocasting to `dtype` (None: autocast's
+    default for the device): unscaled gradients, loss, weights after."""
+    with place(where) as device:
+        model, optimizer = _amp_model(weights, device)
+        criterion = nn.CrossEntropyLoss()
+        inputs, labels = _batch(seed, device)
+        scaler = torch.amp.GradScaler(device.type, init_scale=init_scale)
+        torch.manual_seed(seed + 1)
+        optimizer.zero_grad()
+        with torch.autocast(device.type, dtype=dtype):
+            loss = criterion(model(inputs), labels)
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
+        grads = _grads(model)
+        scaler.step(optimizer)
+        scaler.update()
+        return {"loss": loss.item(), "grads": grads, "params": model_state(model)}
+
+
+@student_step
+def call_amp_step(sub, weights: dict, seed: int, where: str, init_scale: float, stale: bool,
+                  inject_inf: bool) -> dict:
     """One amp_train_step with a recording scaler; optionally stale gradients left over, or an inf gradient."""
     with place(where) as device:
-        reference = trusted_amp_step(seed, device, init_scale)
-        torch.manual_seed(seed)
-        model = MNISTNet().to(device)
-        optimizer = _sgd(model)
+        model, optimizer = _amp_model(weights, device)
         inputs, labels = _batch(seed, device)
         events: list = []
         optimizer.register_step_pre_hook(lambda *a: events.append("optimizer.step"))
@@ -484,7 +617,6 @@ def amp_step(sub, seed: int, where: str, init_scale: float = 1024.0, stale: bool
                 p.grad = torch.full_like(p, init_scale)
         if inject_inf:  # an overflow: the gradient reaching the logits is inf
             model.fc3.register_forward_hook(_overflow)
-        before = model_state(model)
         torch.manual_seed(seed + 1)
         loss, error = attempt(sub.amp_train_step, model, inputs, labels, optimizer, nn.CrossEntropyLoss(), scaler,
                               device)
@@ -493,9 +625,19 @@ def amp_step(sub, seed: int, where: str, init_scale: float = 1024.0, stale: bool
             "loss": number(loss), "error": error, "events": events, "dtypes": recorder.dtypes,
             "param_dtypes": sorted({str(p.dtype).removeprefix("torch.") for p in model.parameters()}),
             "grads_at_unscale": scaler.grads_at_unscale, "scale_at_unscale": scaler.scale_at_unscale,
-            "scale_after": scaler.get_scale(), "init_scale": init_scale,
-            "before": before, "after": model_state(model), "reference": reference, "device": str(device),
+            "scale_after": scaler.get_scale(), "after": model_state(model), "device": str(device),
         }
+
+
+def amp_step(student, seed: int, where: str, init_scale: float = 1024.0, stale: bool = False,
+             inject_inf: bool = False) -> dict:
+    """One amp_train_step from a secret start; the lesson's step from the same start, in the precision the
+    student's forward pass ran in, run here."""
+    start = secret_start()
+    out = student.call(call_amp_step, weights=start, seed=seed, where=where, init_scale=init_scale, stale=stale,
+                       inject_inf=inject_inf)
+    reference = trusted_amp_step(start, seed, where, init_scale, reduced_dtype(out["dtypes"]))
+    return {**out, "before": start, "reference": reference, "init_scale": init_scale}
 
 
 # ---- exercise 4 -------------------------------------------------------------------------------------
@@ -515,10 +657,9 @@ def _logit_grads(model: nn.Module) -> list:
     return norms
 
 
-def _unscaled_logit_grad(seed: int, device, use_amp: bool) -> float:
+def _unscaled_logit_grad(weights: dict, seed: int, device, use_amp: bool) -> float:
     """The first batch's logit-gradient norm without any scaler: what the student's would be, unscaled."""
-    model, _, criterion = fresh(seed, "sgd")
-    model.to(device)
+    model, _, criterion = fresh_from(weights, "sgd", device)
     norms = _logit_grads(model)
     inputs, labels = SeededLoader(seed).batches[0]
     torch.manual_seed(seed * 1000 + 1)
@@ -528,92 +669,92 @@ def _unscaled_logit_grad(seed: int, device, use_amp: bool) -> float:
     return norms[0]
 
 
-def _trusted_run(seed: int, device, first_epoch: int, last_epoch: int, state=None) -> list:
-    """The lesson's portable loop (trusted copy): AMP on CUDA only; per-epoch [per-batch, per-sample] losses."""
-    model, optimizer, criterion = fresh(seed, "sgd")
-    if state is not None:
-        model.load_state_dict(state["model"])
-    model.to(device)
-    if state is not None:
+def _trusted_run(seed: int, device, first_epoch: int, last_epoch: int, state: dict) -> dict:
+    """The lesson's portable loop (trusted copy) from `state` (weights, and optimizer state unless it starts
+    fresh): AMP on CUDA only; per-epoch [per-batch, per-sample] losses and the state it ends with."""
+    model, optimizer, criterion = fresh_from(state["model"], "sgd", device)
+    if state.get("optimizer") is not None:
         optimizer.load_state_dict(state["optimizer"])
     use_amp = device.type == "cuda"
     scaler = torch.amp.GradScaler(device.type) if use_amp else None
     loader = SeededLoader(seed, first_epoch=first_epoch)
-    return [trusted_epoch(model, loader, optimizer, criterion, device, scaler)
-            for _ in range(first_epoch, last_epoch + 1)]
+    losses = [trusted_epoch(model, loader, optimizer, criterion, device, scaler)
+              for _ in range(first_epoch, last_epoch + 1)]
+    return {"losses": losses, "model": model_state(model), "optimizer": plain_optimizer_state(optimizer.state_dict())}
 
 
-def _checkpoint_summary(path: str) -> dict | None:
-    """What a checkpoint file holds, read on the CPU: its keys, epoch and model weights."""
-    if not Path(path).exists():
-        return None
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as error:  # noqa: BLE001
-        return {"unreadable": f"{type(error).__name__}: {str(error)[:200]}"}
-    if not isinstance(data, dict):
-        return {"type": type(data).__name__}
-    weights = data.get("model_state_dict")
-    return {"type": "dict", "keys": sorted(str(k) for k in data),
-            "epoch": data.get("epoch") if type(data.get("epoch")) in (int, float) else repr(data.get("epoch")),
-            "weights": {str(k): plain(v) for k, v in weights.items()} if isinstance(weights, dict) else None}
+def trusted_portable(seed: int, where: str, first_epoch: int, last_epoch: int, state: dict,
+                     device_name: str | None = None) -> dict:
+    """`_trusted_run` on the place a check names (a GPU, real or simulated, or a CPU-only machine)."""
+    with device_in(where, device_name) as device:
+        return _trusted_run(seed, device, first_epoch, last_epoch, state)
 
 
-def portable_run(sub, seed: int, where: str, epochs: int, device_name: str | None = None) -> dict:
-    """train_portable from scratch (device=None unless a device is named); what precision, scale and losses."""
-    with place(where) as context_device:
-        device = context_device if device_name is None else torch.device(device_name)
-        use_amp = device.type == "cuda"
-        reference = _trusted_run(seed, device, 1, epochs)
-        unscaled = _unscaled_logit_grad(seed, device, use_amp)
-        model, optimizer, criterion = fresh(seed, "sgd")
+@student_step
+def call_train_portable(sub, weights: dict | None, seed: int, where: str, epochs: int, first_epoch: int = 1,
+                        device_name: str | None = None, crash_at_epoch: int | None = None) -> dict:
+    """train_portable on a model holding `weights` (a fresh one if None) and SGD, from `first_epoch` of the
+    loader; what precision, where, the first logits' gradient, and what it returned (or that it crashed)."""
+    with device_in(where, device_name) as device:
+        model, optimizer, criterion = fresh(seed + 1, "sgd") if weights is None else fresh_from(weights, "sgd")
         recorder = Recorder(model)
         grad_norms = _logit_grads(model)
-        args = (model, optimizer, criterion, SeededLoader(seed), epochs, "portable.pt")
-        losses, error = attempt(sub.train_portable, *args, **({} if device_name is None else {"device": device}))
-        recorder.remove()
-        return {"losses": numbers(losses) if error is None else None, "error": error, "dtypes": recorder.dtypes,
-                "events": recorder.events, "devices": param_devices(model), "logit_grad":
-                grad_norms[0] if grad_norms else None, "unscaled_logit_grad": unscaled, "reference": reference,
-                "final": model_state(model), "checkpoint": _checkpoint_summary("portable.pt"),
-                "device": str(device)}
-
-
-def portable_crash(sub, seed: int, where: str, epochs: int, crash_at_epoch: int) -> dict:
-    """train_portable whose loader fails at the start of an epoch: what the checkpoint holds after the crash."""
-    with place(where):
-        model, optimizer, criterion = fresh(seed, "sgd")
-        loader = SeededLoader(seed, crash_at_epoch=crash_at_epoch)
+        loader = SeededLoader(seed, first_epoch=first_epoch, crash_at_epoch=crash_at_epoch)
         crashed = False
         try:
-            _, error = attempt(sub.train_portable, model, optimizer, criterion, loader, epochs, "portable.pt")
+            losses, error = attempt(sub.train_portable, model, optimizer, criterion, loader, epochs, "portable.pt",
+                                    **({} if device_name is None else {"device": device}))
         except PowerCut:
-            crashed, error = True, None
-        return {"crashed": crashed, "error": error, "at_crash": model_state(model),
-                "checkpoint": _checkpoint_summary("portable.pt")}
+            losses, error, crashed = None, None, True
+        recorder.remove()
+        return {"losses": numbers(losses) if error is None and not crashed else None, "error": error,
+                "crashed": crashed, "dtypes": recorder.dtypes, "events": recorder.events,
+                "devices": param_devices(model), "logit_grad": grad_norms[0] if grad_norms else None,
+                "final": model_state(model), "device": str(device)}
 
 
-def portable_resume(sub, seed: int, first: str, second: str, crash_after: int, epochs: int) -> dict:
-    """Train to `crash_after` on one machine, then call again with a fresh model on another up to `epochs`."""
-    with place(first):
-        model, optimizer, criterion = fresh(seed, "sgd")
-        losses1, error = attempt(sub.train_portable, model, optimizer, criterion, SeededLoader(seed), crash_after,
-                                 "portable.pt")
-        if error:
-            return {"error": error, "stage": "first"}
-        state = {"model": model_state(model), "optimizer": _plain_optimizer_state(optimizer.state_dict())}
-    with place(second) as device:
-        reference = _trusted_run(seed, device, crash_after + 1, epochs, state)
-        model, optimizer, criterion = fresh(seed + 1, "sgd")
-        losses2, error = attempt(sub.train_portable, model, optimizer, criterion,
-                                 SeededLoader(seed, first_epoch=crash_after + 1), epochs, "portable.pt")
-        return {"error": error, "stage": "second", "first": numbers(losses1),
-                "second": numbers(losses2) if error is None else None, "reference": reference,
-                "devices": param_devices(model), "device": str(device)}
+def portable_run(student, seed: int, where: str, epochs: int, device_name: str | None = None) -> dict:
+    """train_portable from a secret start (device=None unless a device is named); the lesson's portable loop
+    from the same start, its unscaled logit gradient, and the checkpoint the run left, read here."""
+    start = secret_start()
+    reference = trusted_portable(seed, where, 1, epochs, {"model": start}, device_name)
+    with device_in(where, device_name) as device:
+        unscaled = _unscaled_logit_grad(start, seed, device, device.type == "cuda")
+    out = student.call(call_train_portable, weights=start, seed=seed, where=where, epochs=epochs,
+                       device_name=device_name)
+    return {**out, "reference": reference["losses"], "reference_final": reference["model"],
+            "unscaled_logit_grad": unscaled, "checkpoint": read_checkpoint(student.file("portable.pt"))}
 
 
-def _plain_optimizer_state(state: dict) -> dict:
-    """An optimizer state_dict with every tensor as a plain CPU copy."""
-    return {"state": {i: {k: plain(v) if torch.is_tensor(v) else v for k, v in s.items()}
-                      for i, s in state["state"].items()},
-            "param_groups": state["param_groups"]}
+def portable_crash(student, seed: int, where: str, epochs: int, crash_at_epoch: int) -> dict:
+    """train_portable from a secret start whose loader fails at the start of an epoch: what the checkpoint
+    holds after the crash, and the weights the lesson's loop has when the power goes out."""
+    start = secret_start()
+    reference = trusted_portable(seed, where, 1, crash_at_epoch - 1, {"model": start})
+    out = student.call(call_train_portable, weights=start, seed=seed, where=where, epochs=epochs,
+                       crash_at_epoch=crash_at_epoch)
+    return {"crashed": out["crashed"], "error": out["error"], "at_crash": out["final"],
+            "trusted_at_crash": reference["model"], "checkpoint": read_checkpoint(student.file("portable.pt"))}
+
+
+def portable_first_half(student, seed: int, first: str, second: str, crash_after: int, epochs: int) -> dict:
+    """Train to `crash_after` on one machine from a secret start; the checkpoint file it left (the second half,
+    `portable_second_half`, resumes from it in another worker), and the lesson's loop over both halves."""
+    start = secret_start()
+    trusted_first = trusted_portable(seed, first, 1, crash_after, {"model": start})
+    trusted_second = trusted_portable(seed, second, crash_after + 1, epochs, trusted_first)
+    out = student.call(call_train_portable, weights=start, seed=seed, where=first, epochs=crash_after)
+    return {"error": out["error"], "stage": "first", "first": out["losses"],
+            "file": student.file("portable.pt"), "reference_first": trusted_first["losses"],
+            "reference": trusted_second["losses"]}
+
+
+def portable_second_half(student, seed: int, second: str, crash_after: int, epochs: int,
+                         file: bytes | None) -> dict:
+    """The first half's checkpoint, and only it, resumed by train_portable with a fresh model in a new process."""
+    if file is not None:
+        student.put("portable.pt", file)
+    out = student.call(call_train_portable, weights=None, seed=seed, where=second, epochs=epochs,
+                       first_epoch=crash_after + 1)
+    return {"error": out["error"], "stage": "second", "second": out["losses"], "devices": out["devices"],
+            "device": out["device"]}

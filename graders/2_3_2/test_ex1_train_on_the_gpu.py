@@ -106,6 +106,9 @@ def test_each_batch_rides_the_truck_to_the_gpu(run):
     out = run("epoch_on", doing="train_one_epoch(model_on_gpu, loader, optimizer, criterion, device=cuda)", seed=1,
               where="accelerator")
     check_placement(out, "train_one_epoch(..., device=cuda)", gpu=True)
+    seen = {e["at"] for e in out["events"]}
+    expect({"forward", "loss"} <= seen, "train_one_epoch never ran a batch through the model and the loss: nothing "
+                                        f"rode the truck to the GPU. {HEARTBEAT}")
     expect(all(v == "cuda" for e in out["events"] for k, v in e.items() if k != "at"),
            f"Not everything was on the GPU during the epoch: {out['events'][:4]}.")
     expect(out["devices"] == ["cuda"], f"After train_one_epoch the model's parameters are on {out['devices']}; they "
@@ -169,6 +172,7 @@ def test_time_epoch_waits_for_the_gpu(run):
     steps = out["events"].count("step")
     expect(steps == out["batches"], f"time_epoch made {steps} optimizer steps; one epoch over this loader is "
                                     f"{out['batches']} steps.")
+    same_weights(out, "After time_epoch")
     last_step = len(out["events"]) - 1 - out["events"][::-1].index("step")
     expect("synchronize" in out["events"][last_step:],
            "time_epoch read the clock without waiting for the GPU: CUDA runs asynchronously, so Python gets control "

@@ -67,8 +67,30 @@ def no_error(out: dict) -> None:
     fail(f"{DOING.format(device=out['device'])} raised {error['type']}: {error['message'][:400]}{where}")
 
 
+THE_STEP = ("The step is: optimizer.zero_grad(); forward and loss under torch.autocast(device.type); "
+            "scaler.scale(loss).backward(); scaler.step(optimizer); scaler.update().")
+
+
+def stepped(out: dict) -> None:
+    """Fail unless the step moved the weights away from the start the grader sent (a step that did nothing)."""
+    __tracebackhide__ = True
+    moved = [key for key, value in out["before"].items()
+             if key in out["after"] and not out["after"][key].equal(value)]
+    expect(moved, f"After amp_train_step every weight is exactly where it started: the step never updated the "
+                  f"model. Clear, compute, use. {THE_STEP}")
+
+
 def flat(tensors: dict) -> np.ndarray:
     return np.concatenate([np.asarray(t.array, dtype=np.float64).ravel() for _, t in sorted(tensors.items())])
+
+
+def update_error(out: dict, factor: float = 1.0) -> float:
+    """How far the step's update is from `factor` times the lesson's step from the same start, as a fraction."""
+    before = flat(out["before"])
+    update, ref_update = flat(out["after"]) - before, factor * (flat(out["reference"]["params"]) - before)
+    if not np.all(np.isfinite(update)):
+        return float("inf")
+    return float(np.linalg.norm(update - ref_update) / max(np.linalg.norm(ref_update), 1e-30))
 
 
 def grads(found: dict) -> np.ndarray | None:
@@ -98,6 +120,7 @@ def test_weights_stay_float32(run):
     out = run("amp_step", doing=ON_GPU, seed=31, where="accelerator")
     half_problem(out)
     no_error(out)
+    stepped(out)
 
 
 @pytest.mark.points(2)
@@ -115,6 +138,9 @@ def test_loss_is_scaled_before_backward(run):
         expect(abs(ratio / scale - 1) < 0.05,
                UNSCALED.format(scale=scale) + f" (The gradients were {ratio:.3g} times the unscaled ones, not "
                                               f"{scale:g} times: was it the scaled loss that went backward?)")
+    scaled_update = min(update_error(out), update_error(out, factor=out["init_scale"]))
+    expect(scaled_update < 0.05, UNSCALED.format(scale=out["init_scale"]) + " (The weights did not move as a step "
+                                 f"on the scaled gradients would: {scaled_update:.1%} away from the lesson's update.)")
 
 
 @pytest.mark.points(2)
@@ -125,6 +151,9 @@ def test_optimizer_steps_through_the_scaler(run):
     expect(not bypassed(out["events"]), bypass)
     no_error(out)
     expect("scaler.step" in out["events"], bypass)
+    error = update_error(out)
+    expect(error < 0.05, f"The weights after a clean amp_train_step differ from the lesson's step by {error:.1%} of its "
+                         f"update: scaler.step(optimizer) unscales the gradients, then steps. {THE_STEP}")
     overflow = run("amp_step", doing=ON_GPU, seed=35, where="accelerator", inject_inf=True)
     no_error(overflow)
     changed = [k for k, v in overflow["after"].items() if not v.equal(overflow["before"][k])]
@@ -151,14 +180,16 @@ def test_gradients_are_cleared_first(run):
     half_problem(out)
     no_error(out)
     found = grads(out["grads_at_unscale"])
-    if found is None:
-        return  # the scaler never unscaled: the scaler checks say why
-    expected = out["init_scale"] * grads(out["reference"]["grads"])
-    error = np.linalg.norm(found - expected) / max(np.linalg.norm(expected), 1e-30)
-    expect(error < 0.05, "Gradients left over from the previous step were still in .grad when the scaler unscaled "
-                         "them: backward() adds to .grad, it does not replace it. Clear, compute, use: "
-                         "optimizer.zero_grad() first, then forward, loss and scaler.scale(loss).backward(), then "
-                         "scaler.step(optimizer).")
+    if found is not None:
+        expected = out["init_scale"] * grads(out["reference"]["grads"])
+        error = np.linalg.norm(found - expected) / max(np.linalg.norm(expected), 1e-30)
+        expect(error < 0.05, "Gradients left over from the previous step were still in .grad when the scaler "
+                             "unscaled them: backward() adds to .grad, it does not replace it. Clear, compute, use: "
+                             "optimizer.zero_grad() first, then forward, loss and scaler.scale(loss).backward(), then "
+                             "scaler.step(optimizer).")
+    error = update_error(out)
+    expect(error < 0.05, f"Starting with gradients left over from a previous step, the weights after amp_train_step "
+                         f"differ from the lesson's step by {error:.1%} of its update: clear, compute, use. {THE_STEP}")
 
 
 @pytest.mark.points(1)
@@ -180,10 +211,7 @@ def test_step_matches_the_lessons_step(run, where):
              "itself, loss.item().")
     expect(abs(loss - ref_loss) <= 0.02 * abs(ref_loss),
            f"amp_train_step returned {loss:.5f}; the step's loss on this batch is {ref_loss:.5f}.")
-    before = flat(out["before"])
-    update, ref_update = flat(out["after"]) - before, flat(reference["params"]) - before
-    error = np.linalg.norm(update - ref_update) / max(np.linalg.norm(ref_update), 1e-30)
-    expect(np.all(np.isfinite(update)) and error < 0.05,
+    error = update_error(out)
+    expect(error < 0.05,
            f"The weights after amp_train_step differ from the lesson's mixed-precision step by {error:.1%} of its "
-           "update. The step is: optimizer.zero_grad(); forward and loss under torch.autocast(device.type); "
-           "scaler.scale(loss).backward(); scaler.step(optimizer); scaler.update().")
+           f"update. {THE_STEP}")

@@ -1,102 +1,139 @@
-"""Probes for the hidden checks of lesson 2.3.2 (run in the worker, like the public ones).
+"""Probes for the hidden checks of lesson 2.3.2 (trusted code in the worker, like the public ones).
 
 The public probes (`lesson_probes`) are found too: hidden checks also call them with other arguments.
+The crash-and-resume checks are split across two workers: the first trains from a secret start, has the
+student's code write the checkpoint and computes the uninterrupted run; the second gets the file, and only it.
 """
 
 from __future__ import annotations
 
-import lesson_probes as base
 import torch
 
-from gradekit.harness.simcuda import accelerator
+import lesson_probes as base
+from gradekit.probe import saved_bytes, secret_seed, student_step
 
 
-def gpu_run_resumes_on_cpu(sub, seed: int, crash_after: int, total: int) -> dict:
-    """Train on the GPU, save_checkpoint there, crash; load_checkpoint on a CPU-only machine and train on.
+def secret_crash() -> int:
+    """After how many epochs the GPU run crashes: 2 to 4, never known to the student's process."""
+    return 2 + secret_seed() % 3
 
-    The uninterrupted run (same seeds, one device) is the comparison: the loss must continue without a spike.
+
+def gpu_run_first_half(student, seed: int) -> dict:
+    """Train on the GPU from a secret start for a secret number of epochs, save_checkpoint there, crash.
+
+    The uninterrupted run (same start, same batches, one device) is computed here: the loss must continue
+    without a spike when `gpu_run_second_half` resumes from the file in another worker.
     """
-    with accelerator() as device:
-        model, optimizer, criterion = base.fresh(seed)
-        model.to(device)
+    crash_after = secret_crash()
+    total = crash_after + 2
+    with base.accelerator() as device:
+        model, optimizer, criterion = base.fresh_from(base.secret_start(), device=device)
         loader = base.SeededLoader(seed)
-        before = [base.trusted_epoch(model, loader, optimizer, criterion, device)[0] for _ in range(crash_after)]
-        _, error = base.attempt(sub.save_checkpoint, "gpu.pt", model, optimizer, crash_after, before[-1])
-        if error:
-            return {"error": error}
-        del model, optimizer  # the crash
-    with base.cpu_only() as cpu:
-        model, optimizer, criterion = base.fresh(seed + 1)
-        start, error = base.attempt(sub.load_checkpoint, "gpu.pt", model, optimizer, cpu)
-        if error:
-            return {"error": error}
-        loader = base.SeededLoader(seed, first_epoch=crash_after + 1)
-        after = [base.trusted_epoch(model, loader, optimizer, criterion, cpu)[0]
-                 for _ in range(crash_after + 1, total + 1)]
-        resumed_final = base.model_state(model)
-    with accelerator() as device:
-        model, optimizer, criterion = base.fresh(seed)
-        model.to(device)
-        loader = base.SeededLoader(seed)
-        straight = [base.trusted_epoch(model, loader, optimizer, criterion, device)[0] for _ in range(total)]
+        straight, at_crash = [], None
+        for epoch in range(1, total + 1):
+            straight.append(base.trusted_epoch(model, loader, optimizer, criterion, device)[0])
+            if epoch == crash_after:
+                at_crash = {"model_state_dict": base.model_state(model),
+                            "optimizer_state_dict": base.plain_optimizer_state(optimizer.state_dict())}
         straight_final = base.model_state(model)
-    return {"error": None, "start": start if type(start) is int else repr(start)[:80], "resumed": before + after,
-            "straight": straight, "resumed_final": resumed_final, "straight_final": straight_final}
+    student.put("start.pt", saved_bytes(at_crash))
+    out = student.call(base.call_save_checkpoint, path="gpu.pt", epoch=crash_after, loss=straight[crash_after - 1])
+    return {"error": out["error"], "file": student.file("gpu.pt"), "crash_after": crash_after, "total": total,
+            "before": straight[:crash_after], "straight": straight, "straight_final": straight_final}
 
 
-def finished_run(sub, seed: int, epochs: int) -> dict:
-    """train_portable to `epochs`, then called again with the same `epochs`: nothing is left to train."""
-    with base.cpu_only():
-        model, optimizer, criterion = base.fresh(seed, "sgd")
-        _, error = base.attempt(sub.train_portable, model, optimizer, criterion, base.SeededLoader(seed), epochs,
-                                "portable.pt")
-        if error:
-            return {"error": error}
-        done = base.model_state(model)
-        model, optimizer, criterion = base.fresh(seed + 1, "sgd")
-        again, error = base.attempt(sub.train_portable, model, optimizer, criterion,
-                                    base.SeededLoader(seed, first_epoch=epochs + 1), epochs, "portable.pt")
-        return {"error": error, "again": base.numbers(again) if error is None else None,
-                "done": done, "after": base.model_state(model)}
+def gpu_run_second_half(student, seed: int, crash_after: int, total: int, file: bytes | None) -> dict:
+    """The GPU run's checkpoint, and only it, loaded by load_checkpoint on a CPU-only machine in a fresh process;
+    the course's loop then trains on here from what load_checkpoint restored."""
+    if file is None:
+        return {"error": None, "saved": False}
+    student.put("gpu.pt", file)
+    out = student.call(base.call_load_checkpoint, path="gpu.pt", seed=seed, where="cpu")
+    if out["error"]:
+        return {"error": out["error"], "saved": True}
+    model, optimizer, criterion = base.fresh(seed + 1)
+    try:
+        model.load_state_dict(out["restored_model"])
+        optimizer.load_state_dict(out["restored_optimizer_state"])
+        loader = base.SeededLoader(seed, first_epoch=crash_after + 1)
+        after = [base.trusted_epoch(model, loader, optimizer, criterion, base.CPU)[0]
+                 for _ in range(crash_after + 1, total + 1)]
+    except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as error:
+        return {"error": None, "saved": True, "start": out["returned"], "restore_error": str(error)[:300]}
+    return {"error": None, "saved": True, "start": out["returned"], "after": after,
+            "resumed_final": base.model_state(model)}
 
 
-def amp_steps(sub, seed: int, where: str, steps: int, init_scale: float) -> dict:
-    """Several amp_train_step calls with Adam from a scale so large the first steps overflow; the trusted run too.
+def finished_run_first(student, seed: int, epochs: int) -> dict:
+    """train_portable to `epochs` from a secret start on a CPU-only machine; the checkpoint it left, and the
+    weights the lesson's loop ends with (computed here)."""
+    start = base.secret_start()
+    done = base.trusted_portable(seed, "cpu", 1, epochs, {"model": start})
+    out = student.call(base.call_train_portable, weights=start, seed=seed, where="cpu", epochs=epochs)
+    return {"error": out["error"], "file": student.file("portable.pt"), "done": done["model"]}
+
+
+def finished_run_again(student, seed: int, epochs: int, file: bytes | None) -> dict:
+    """train_portable called again with the same `epochs`, a fresh model, and the finished run's checkpoint."""
+    if file is not None:
+        student.put("portable.pt", file)
+    out = student.call(base.call_train_portable, weights=None, seed=seed, where="cpu", epochs=epochs,
+                       first_epoch=epochs + 1)
+    return {"error": out["error"], "again": out["losses"], "after": out["final"]}
+
+
+@student_step
+def call_amp_steps(sub, weights: dict, seed: int, where: str, steps: int, init_scale: float) -> dict:
+    """Several amp_train_step calls with Adam, from `weights` and a scale so large the first steps overflow."""
+    with base.place(where) as device:
+        model = base.MNISTNet()
+        model.load_state_dict(weights)
+        model.to(device)
+        recorder = base.Recorder(model)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        criterion = torch.nn.CrossEntropyLoss()
+        scaler = torch.amp.GradScaler(device.type, init_scale=init_scale)
+        losses, scales = [], []
+        for inputs, labels in base.SeededLoader(seed, n=32 * steps):
+            value, error = base.attempt(sub.amp_train_step, model, inputs.to(device), labels.to(device), optimizer,
+                                        criterion, scaler, device)
+            if error:
+                return {"error": error}
+            losses.append(base.number(value))
+            scales.append(scaler.get_scale())
+        recorder.remove()
+        return {"error": None, "losses": losses, "scales": scales, "params": base.model_state(model),
+                "dtypes": recorder.dtypes}
+
+
+def trusted_amp_steps(weights: dict, seed: int, where: str, steps: int, init_scale: float, dtype) -> dict:
+    """The lesson's mixed-precision steps (trusted copy) with Adam from `weights`, autocasting to `dtype`."""
+    with base.place(where) as device:
+        model = base.MNISTNet()
+        model.load_state_dict(weights)
+        model.to(device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        criterion = torch.nn.CrossEntropyLoss()
+        scaler = torch.amp.GradScaler(device.type, init_scale=init_scale)
+        losses, scales = [], []
+        for inputs, labels in base.SeededLoader(seed, n=32 * steps):
+            losses.append(base.trusted_amp_batch(model, inputs.to(device), labels.to(device), optimizer, criterion,
+                                                 scaler, device, dtype))
+            scales.append(scaler.get_scale())
+        return {"losses": losses, "scales": scales, "params": base.model_state(model)}
+
+
+def amp_steps(student, seed: int, where: str, steps: int, init_scale: float) -> dict:
+    """Several amp_train_step calls from a secret start and a scale so large the first steps overflow; the
+    lesson's steps from the same start, run here.
 
     The trusted run autocasts to the precision the student's forward pass used (float16 unless they chose
     bfloat16, which cannot overflow), so both face the same overflows.
     """
-    with base.place(where) as device:
-        runs, dtype = {}, None
-        for who in ("student", "reference"):
-            torch.manual_seed(seed)
-            model = base.MNISTNet().to(device)
-            recorder = base.Recorder(model)
-            optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-            criterion = torch.nn.CrossEntropyLoss()
-            scaler = torch.amp.GradScaler(device.type, init_scale=init_scale)
-            loader = base.SeededLoader(seed, n=32 * steps)
-            losses, scales = [], []
-            for inputs, labels in loader:
-                inputs, labels = inputs.to(device), labels.to(device)
-                if who == "reference":
-                    optimizer.zero_grad()
-                    with torch.autocast(device.type, dtype=dtype):
-                        loss = criterion(model(inputs), labels)
-                    scaler.scale(loss).backward()
-                    scaler.step(optimizer)
-                    scaler.update()
-                    value = loss.item()
-                else:
-                    value, error = base.attempt(sub.amp_train_step, model, inputs, labels, optimizer, criterion,
-                                                scaler, device)
-                    if error:
-                        return {"error": error}
-                losses.append(base.number(value))
-                scales.append(scaler.get_scale())
-            recorder.remove()
-            if who == "student":
-                dtype = getattr(torch, recorder.dtypes.get("fc1", ""), None)
-                dtype = dtype if dtype in (torch.float16, torch.bfloat16) else None
-            runs[who] = {"losses": losses, "scales": scales, "params": base.model_state(model)}
-        return {"error": None, **runs}
+    start = base.secret_start()
+    out = student.call(call_amp_steps, weights=start, seed=seed, where=where, steps=steps, init_scale=init_scale)
+    if out["error"]:
+        return {"error": out["error"]}
+    reference = trusted_amp_steps(start, seed, where, steps, init_scale, base.reduced_dtype(out["dtypes"]))
+    student_run = {"losses": out["losses"], "scales": out["scales"], "params": out["params"]}
+    return {"error": None, "student": student_run, "reference": reference}

@@ -38,24 +38,35 @@ def test_any_cuda_device_counts_as_the_gpu(run):
                   where="accelerator", epochs=2, device_name="cuda:0")
     no_error(trained, "train(..., device=torch.device('cuda:0'), epochs=2)")
     expect(trained["devices"] == ["cuda"], f"With device=cuda:0 the model trained on {trained['devices']}.")
+    for out, doing in ((out, "time_epoch"), (trained, "train")):
+        for key, value in out["reference_params"].items():
+            expect(out["params"][key].max_abs_diff(value) <= 1e-5,
+                   f"With device=cuda:0, after {doing} {key} differs from the course's loop on the same batches "
+                   f"(largest difference {out['params'][key].max_abs_diff(value):.3g}): clear, compute, use.")
 
 
 @pytest.mark.exercise("2_3_2.ex2")
 @pytest.mark.points(2)
 def test_gpu_training_resumes_on_the_cpu_without_a_spike(run):
-    out = run("gpu_run_resumes_on_cpu", doing="save_checkpoint on a GPU, crash, load_checkpoint on a CPU-only machine",
-              seed=53, crash_after=2, total=4)
+    first = run("gpu_run_first_half", doing="save_checkpoint on a GPU, then a crash", seed=53)
+    no_error(first, "save_checkpoint on a GPU")
+    expect(first["file"] is not None, "save_checkpoint(path, ...) during GPU training wrote no file at `path`.")
+    out = run("gpu_run_second_half", doing="load_checkpoint on a CPU-only machine, of a checkpoint saved on a GPU",
+              seed=53, crash_after=first["crash_after"], total=first["total"], file=first["file"])
     if out["error"] and "deserialize object on a CUDA device" in out["error"]["message"]:
         fail("A checkpoint saved during GPU training did not load on a machine without a GPU: use "
              "torch.load(path, map_location=device).")
     no_error(out, "save_checkpoint on a GPU, then load_checkpoint on a CPU-only machine")
-    expect(out["start"] == 3, f"load_checkpoint returned {out['start']!r} for a checkpoint saved after epoch 2; "
-                              "expected 3.")
-    straight, resumed = out["straight"], out["resumed"]
+    saved = first["crash_after"]
+    expect(out["start"] == saved + 1, f"load_checkpoint returned {out['start']!r} for a checkpoint saved after "
+                                      f"epoch {saved}; expected {saved + 1}.")
+    expect("restore_error" not in out, f"After load_checkpoint on the CPU, the model's or the optimizer's state "
+                                       f"cannot be loaded into a fresh MNISTNet and Adam: {out.get('restore_error')}")
+    straight, resumed = first["straight"], first["before"] + out["after"]
     expect(np.allclose(resumed, straight, rtol=1e-4, atol=1e-6),
            f"Uninterrupted losses {fmt(straight)} vs GPU run, crash, resumed on the CPU {fmt(resumed)}: they should "
            "continue without a spike. Save and restore both the model and the optimizer state.")
-    for key, value in out["straight_final"].items():
+    for key, value in first["straight_final"].items():
         expect(out["resumed_final"][key].max_abs_diff(value) < 1e-4,
                f"After resuming on the CPU, {key} ends far from the uninterrupted run's.")
 
@@ -95,15 +106,25 @@ def test_an_explicit_device_is_used(run):
     reduced = sorted(name for name, dtype in out["dtypes"].items() if dtype != "float32")
     expect(not reduced, "Given device=cpu, train_portable still used mixed precision: choose AMP by the device "
                         "the run uses (device.type == 'cuda'), not by torch.cuda.is_available().")
+    losses = out["losses"] if isinstance(out["losses"], list) else []
+    values = [v if isinstance(v, float) else float("nan") for v in losses]
+    reference = [r[0] for r in out["reference"]]
+    expect(len(values) == len(reference) and all(any(abs(v - r) <= 1e-5 * abs(r) + 1e-7 for r in refs)
+                                                 for v, refs in zip(values, out["reference"])),
+           f"Given device=cpu, train_portable's losses are {losses}; the lesson's float32 loop on the same batches "
+           f"gives {fmt(reference)}. Clear, compute, use for every batch.")
 
 
 @pytest.mark.exercise("2_3_2.ex4")
 @pytest.mark.points(1)
 def test_a_finished_run_trains_no_further(run):
-    out = run("finished_run", doing="train_portable(..., epochs=2) twice", seed=56, epochs=2)
+    first = run("finished_run_first", doing="train_portable(..., epochs=2)", seed=56, epochs=2)
+    no_error(first, "train_portable(..., epochs=2)")
+    expect(first["file"] is not None, "train_portable(..., epochs=2) wrote no checkpoint at checkpoint_path.")
+    out = run("finished_run_again", doing="train_portable(..., epochs=2) twice", seed=56, epochs=2, file=first["file"])
     no_error(out, "train_portable(..., epochs=2), called again with epochs=2")
     expect(out["again"] == [], f"Called again with epochs=2 after finishing epoch 2, train_portable returned "
                                f"{out['again']}; there is nothing left to train, so it should return [] "
                                "(epochs is the number of the last epoch).")
-    for key, value in out["done"].items():
+    for key, value in first["done"].items():
         same_tensor(out["after"][key], value, f"{key} restored from a finished run's checkpoint")
