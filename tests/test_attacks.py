@@ -3,8 +3,8 @@ beside its honest work (the same code without the attack). No attack may score m
 change a report, outlive its worker, delete the judge's files or read what the grader keeps from students.
 
 Each file in tests/attacks/<lesson>/ is a cell appended to the lesson's starter (or, with BASE = "reference",
-to the reference solution): what precedes `# ---- attack ----` is the honest work; a folder adds its files
-beside the module. @@ROOT@@, @@OUT@@, @@DECOY@@, @@REFERENCE@@ and @@OTHER@@ stand for the project, the
+to the reference solution), after the attacker's shared tools (tests/attacks/_toolkit.py) and the lesson's
+`_prelude.py`: what precedes `# ---- attack ----` is the honest work; a folder adds its files beside the module. @@ROOT@@, @@OUT@@, @@DECOY@@, @@REFERENCE@@ and @@OTHER@@ stand for the project, the
 reports folder, a file the judge owns, a reference solution on the judge's disk and a classmate's
 submission in the same batch: the attacker is assumed to know every path.
 """
@@ -85,7 +85,7 @@ class Batch:
         self.honest_of: dict[str, str] = {}
         self.expect: dict[str, str] = {}
         sources = [tmp / "classmate"]
-        prelude = (ATTACKS / lesson / "_prelude.py").read_text()
+        prelude = (ATTACKS / "_toolkit.py").read_text() + "\n\n" + (ATTACKS / lesson / "_prelude.py").read_text()
         honest_folders: dict[str, Path] = {}
         for attack in attacks(lesson):
             text = attack.read_text() if attack.is_file() else ""
@@ -112,16 +112,19 @@ class Batch:
             self.honest_of[attack.stem] = key
             sources.append(folder)
         sources += list(honest_folders.values())
-        saved = {name: os.environ.get(name) for name in SECRETS}
+        saved = {name: os.environ.get(name) for name in (*SECRETS, "TMPDIR")}
         os.environ.update(SECRETS)  # what a CI runner's environment holds: it must never reach a student
-        before = set(Path(tempfile.gettempdir()).iterdir())
+        own_tmp = tmp / "judge-tmp"  # the batch's temporary folders, apart from other processes on this machine
+        own_tmp.mkdir()
+        os.environ["TMPDIR"], tempfile.tempdir = str(own_tmp), str(own_tmp)
         try:
             grades = grade_batch(ROOT, lesson, sources, self.out, GradeOptions(jobs=2, time_limit_factor=0.5))
         finally:
+            tempfile.tempdir = None
             for name, value in saved.items():
                 os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)
-        self.left_behind = sorted(str(p) for p in set(Path(tempfile.gettempdir()).iterdir()) - before
-                                  if p.name.startswith("gradekit-") or p.name == "flood.bin")
+        self.left_behind = sorted(str(p) for p in own_tmp.iterdir())
+        self.left_behind += [str(p) for p in Path("/tmp").glob("flood.bin")]
         self.grades = {g.name: g for g in grades}
         for grade in grades:
             print(f"{grade.name}: {grade.score:g}/{grade.max_score:g} in {grade.seconds:.1f} s")

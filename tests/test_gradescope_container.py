@@ -113,6 +113,8 @@ def test_the_hostile_submission_gains_nothing(script, container_run):
     assert "ok" not in summary["forged_by_daemons"]
     graders = {path: outcomes for path, outcomes in summary["read"].items() if path.startswith("/autograder/source")}
     assert graders and all("read" not in outcomes for outcomes in graders.values()), graders
+    assert summary["daemons_alive_when_grading_ended"] == 0, summary  # the pool kills what a worker's uid left
+    assert summary["read"].get("/etc/shadow") == ["PermissionError"]  # never run as root
 
 
 def test_the_run_fits_in_fifteen_minutes_after_the_base_image(container_run):

@@ -261,9 +261,19 @@ class ContainerGrade:
         return list((self.results.get("extra_data") or {}).get("sandbox", []))
 
 
-def _notes_in_tmp(container: str) -> list[dict]:
-    """The hostile cell's notes left in the stopped container's /tmp (none for an honest submission)."""
-    stream = docker("cp", f"{container}:/tmp", "-", check=False).stdout
+def _notes_folder_tar() -> bytes:
+    """A tar holding one empty folder, /hostile-notes, that every user may write: where the hostile cell reports."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        folder = tarfile.TarInfo("hostile-notes")
+        folder.type, folder.mode = tarfile.DIRTYPE, 0o1777
+        archive.addfile(folder)
+    return buffer.getvalue()
+
+
+def _hostile_notes(container: str) -> list[dict]:
+    """The hostile cell's notes in the stopped container (none for an honest submission)."""
+    stream = docker("cp", f"{container}:/hostile-notes", "-", check=False).stdout
     notes = []
     with tarfile.open(fileobj=io.BytesIO(stream), mode="r|*") as archive:
         for member in archive:
@@ -283,6 +293,8 @@ def grade_in_container(image: str, name: str, submission: Path) -> ContainerGrad
     docker("create", "--name", container, "--network", "none", image, "/autograder/run_autograder")
     try:
         docker("cp", f"{submission}/.", f"{container}:/autograder/submission/")
+        subprocess.run(["docker", "cp", "-", f"{container}:/"], input=_notes_folder_tar(), capture_output=True,
+                       check=True)
         started = time.monotonic()
         done = docker("start", "--attach", container, check=False, timeout=GRADE_TIMEOUT)
         seconds = time.monotonic() - started
@@ -292,7 +304,7 @@ def grade_in_container(image: str, name: str, submission: Path) -> ContainerGrad
             target = Path(scratch) / "results.json"
             results = json.loads(target.read_text()) if copied.returncode == 0 else {}
         log = (done.stdout + done.stderr).decode(errors="replace")
-        return ContainerGrade(name, seconds, int(state["ExitCode"]), results, _notes_in_tmp(container), log[-3000:],
+        return ContainerGrade(name, seconds, int(state["ExitCode"]), results, _hostile_notes(container), log[-3000:],
                               _epoch(state["FinishedAt"]))
     finally:
         docker("rm", "-f", container, check=False)
@@ -377,8 +389,7 @@ def hostile_summary(notes: list[dict], stopped_at: float) -> dict:
         "daemons_that_saw_the_final_results": sum(bool(n["grader_results_seen"]) for n in daemons),
         "daemons_alive_when_grading_ended": sum(stopped_at - n.get("last", 0) < 1.0 for n in daemons),
         "longest_daemon_seconds": round(max((n.get("last", 0) - n["started"] for n in daemons), default=0), 1),
-        "others_notes_seen_in_tmp": max((sum(e.startswith("gradekit-hostile-") for e in n["tmp_entries"])
-                                         for n in workers), default=0),
+        "others_notes_seen_in_tmp": max((len(n["tmp_entries"]) for n in workers), default=0),
     }
 
 

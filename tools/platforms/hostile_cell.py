@@ -1,6 +1,7 @@
 # A hostile cell for gradescope_container.py, appended to a submission: in every worker it tries to read the
 # graders, to write /autograder/results/results.json itself (now, at exit, and from a daemon that outlives
-# the worker), and writes what it managed to /tmp/gradekit-hostile-*.json for the script to read afterwards.
+# the worker), leaves a marker in /tmp for the next worker to find, and writes what it managed to
+# /hostile-notes/gradekit-hostile-*.json (a folder the script adds to the container to read them afterwards).
 import atexit as _atexit
 import glob as _glob
 import json as _json
@@ -37,10 +38,12 @@ def _hostile_forge():
 
 
 def _hostile_note(name, data):
-    """Leave what this process saw in the container's shared /tmp."""
+    """Leave what this process saw where the script reads it, and a marker in the shared /tmp."""
     try:
-        with open(f"/tmp/gradekit-hostile-{name}.json", "w") as handle:
+        with open(f"/hostile-notes/gradekit-hostile-{name}.json", "w") as handle:
             _json.dump(data, handle)
+        with open(f"/tmp/gradekit-hostile-marker-{name}", "w") as handle:
+            handle.write(str(_os.getuid()))
     except OSError:
         pass
 
@@ -74,6 +77,7 @@ def _hostile_daemon():
 _hostile_note(f"worker-{_os.getpid()}", {
     "pid": _os.getpid(), "uid": _os.getuid(), "time": _time.time(), "cwd": _os.getcwd(),
     "read": {path: _hostile_read(path) for path in _HOSTILE_TARGETS},
-    "tmp_entries": sorted(_os.listdir("/tmp")), "forged": _hostile_forge()})
+    "tmp_entries": sorted(e for e in _os.listdir("/tmp") if e.startswith("gradekit-hostile-marker-")),
+    "forged": _hostile_forge()})
 _atexit.register(_hostile_forge)
 _hostile_daemon()

@@ -488,8 +488,7 @@ class Dispatcher:
                 status = "replied" if job.final is not None else "broken"
             elif now >= job.deadline:
                 status = "timeout"
-            elif job.ended_at is not None and (job.exit_code is not None or now >= job.ended_at + EXIT_WAIT
-                                                or job.pid is None and now >= job.ended_at + EXIT_WAIT):
+            elif job.ended_at is not None and (job.exit_code is not None or now >= job.ended_at + EXIT_WAIT):
                 status = "died"
             else:
                 continue

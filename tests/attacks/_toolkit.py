@@ -1,0 +1,54 @@
+# The attacker's shared tools, a cell before every lesson's attacks: where the process's pipes and sockets are,
+# what in its heap looks like an expected value, a frame forged with the harness's own wire module.
+import gc as _gc
+import os as _os
+
+import torch as _torch
+
+
+def descriptors():
+    """Every pipe and socket this process holds, beyond stdin, stdout and stderr."""
+    found = []
+    for name in _os.listdir("/proc/self/fd"):
+        try:
+            if int(name) > 2 and _os.readlink(f"/proc/self/fd/{name}").startswith(("pipe:", "socket:")):
+                found.append(int(name))
+        except OSError:
+            continue
+    return found
+
+
+def found_values(wanted):
+    """Every dict value in the heap under one of the `wanted` keys: what looks like a grader's expected answer."""
+    found = {}
+    for value in _gc.get_objects():
+        if isinstance(value, dict):
+            for key in wanted:
+                if key in value and key not in found:
+                    found[key] = value[key]
+    return found
+
+
+def forge(claims):
+    """Write a frame claiming success with `claims` as the result to every pipe and socket, and one saying the
+    submission loaded."""
+    from gradekit.harness import wire
+
+    ok = {"status": "ok", "sandbox": "namespaces", "cell_errors": [], "tampered": [], "seconds": 0.1}
+    for fd in descriptors():
+        try:
+            tree, blobs = wire.encode(claims)
+            wire.write_frame(fd, {**ok, "result": tree}, blobs)
+            wire.write_frame(fd, {"loaded": True, "phase": "loaded"})
+        except Exception:  # noqa: BLE001
+            continue
+
+
+class Blinder(_torch.Tensor):
+    """A tensor whose detach() empties every list that looks like the integrity guard's report."""
+
+    def detach(self, *args, **kwargs):  # noqa: D102
+        for value in _gc.get_objects():
+            if isinstance(value, list) and value and all(isinstance(x, str) and "." in x for x in value):
+                value.clear()
+        return _torch.Tensor.detach(self.as_subclass(_torch.Tensor))
