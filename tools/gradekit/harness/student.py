@@ -192,11 +192,10 @@ class Student:
 
     def stop(self) -> None:
         """End the student's process (it holds nothing the worker needs once the probe has returned)."""
+        self.reap()
+        if self._loading is not None:
+            self._loading.join(timeout=1.0)  # the kill ended its wait on the channel
         self.channel.close()
-        if self._loading is None or not self._loading.is_alive():
-            self.reap()
-        else:
-            os.kill(self.pid, signal.SIGKILL)
 
 
 def _relative(name: str) -> Path:
