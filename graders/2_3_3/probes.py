@@ -475,8 +475,8 @@ class Rebuild:
 
     def with_weights(self, state: dict, source: str) -> nn.Sequential:
         """The same network holding other weights (another checkpoint the same model saved)."""
-        layers = [trusted_layer(step, state, source) if isinstance(step, LayerCall) else step for step in self.plan]
-        return nn.Sequential(*layers).eval()
+        steps = [trusted_layer(step, state, source) if isinstance(step, LayerCall) else step for step in self.plan]
+        return nn.Sequential(*steps).eval()
 
     def described(self) -> list[dict]:
         """The layers it runs, in order, in the course's names, with their sizes and p."""
