@@ -698,6 +698,16 @@ def optimizer_probe_model() -> nn.Module:
     return nn.Sequential(nn.Flatten(), nn.Linear(784, 8), nn.BatchNorm1d(8), nn.Linear(8, 10))
 
 
+def stepped(model: nn.Module, optimizer, gradients: list) -> dict:
+    """One optimizer step per set of gradients (given by parameter name); the model's state afterwards."""
+    for grads in gradients:
+        optimizer.zero_grad()
+        for name, parameter in model.named_parameters():
+            parameter.grad = grads[name].clone()
+        optimizer.step()
+    return model_state(model)
+
+
 @student_step
 def call_make_optimizer(sub, lr: float, weight_decay: float, weights: dict, gradients: list) -> dict:
     """make_optimizer on the probe model holding the worker's weights; its settings, and the weights after one
@@ -709,25 +719,14 @@ def call_make_optimizer(sub, lr: float, weight_decay: float, weights: dict, grad
     out = {"type": type(optimizer).__name__, "lr": [g["lr"] for g in optimizer.param_groups],
            "weight_decay": [g.get("weight_decay") for g in optimizer.param_groups],
            "all_parameters": all(id(p) in held for p in model.parameters())}
-    for grads in gradients:
-        optimizer.zero_grad()
-        for name, parameter in model.named_parameters():
-            parameter.grad = grads[name].clone()
-        optimizer.step()
-    return {**out, "after": model_state(model)}
+    return {**out, "after": stepped(model, optimizer, gradients)}
 
 
 def adam_steps(weights: dict, gradients: list, lr: float, weight_decay: float) -> dict:
     """What torch.optim.Adam(lr, weight_decay) over every parameter does to `weights` with these gradients."""
     model = optimizer_probe_model()
     model.load_state_dict(weights)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    for grads in gradients:
-        optimizer.zero_grad()
-        for name, parameter in model.named_parameters():
-            parameter.grad = grads[name].clone()
-        optimizer.step()
-    return model_state(model)
+    return stepped(model, torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay), gradients)
 
 
 def optimizer_report(student, lr: float, weight_decay: float) -> dict:
