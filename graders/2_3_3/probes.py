@@ -129,9 +129,7 @@ def secret_inputs(count: int = SAMPLE) -> torch.Tensor:
 
 def state_dict_in(data: bytes) -> dict:
     """The state_dict a checkpoint file holds (or its "model_state_dict"), read with the weights-only loader."""
-    state = load_weights_only(data)
-    if isinstance(state, dict) and isinstance(state.get("model_state_dict"), dict):
-        state = state["model_state_dict"]
+    state = unwrapped(load_weights_only(data))
     if not isinstance(state, dict):
         raise TypeError(f"the file holds a {type(state).__name__}, not a state_dict")
     return {str(k): v for k, v in state.items() if torch.is_tensor(v)}
@@ -168,9 +166,11 @@ def traced_call(model: nn.Module, inputs: torch.Tensor) -> dict:
     calls, waiting, handles = [], {}, []
 
     def before(module, args):
+        """Keep what goes into the layer before it runs (an in-place layer changes it)."""
         waiting.setdefault(id(module), []).append(plain(args[0]) if args else None)
 
     def after(module, args, output):
+        """Record the call once the layer has run: who it is, its settings, what went in, what came out."""
         stack = waiting.get(id(module)) or [None]
         calls.append({"name": names.get(id(module), "?"), "type": type(module).__name__, "kind": course_kind(module),
                       "settings": layer_settings(module), "input": stack.pop(), "output": plain(output)})
@@ -284,6 +284,7 @@ class Between(nn.Module):
         self.function, self.shape, self.slope, self.p = function, shape, slope, p
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The reshape, then the function (a functional dropout is checked, never rebuilt: eval mode has none)."""
         if self.shape is not None:
             x = x.reshape(x.shape[0], *self.shape)
         if self.function == "leaky_relu":
@@ -291,6 +292,7 @@ class Between(nn.Module):
         return {**FUNCTIONS, **ENDINGS}[self.function](x)
 
     def is_identity(self) -> bool:
+        """True when the model did nothing between the two layers."""
         return self.function == "identity" and self.shape is None and self.p == 0
 
     def described(self) -> list[dict]:
@@ -879,6 +881,7 @@ def call_run_pipeline(sub, config: dict, inputs: torch.Tensor) -> dict:
     real_save = torch.save
 
     def recording_save(obj, f, *args, **kwargs):
+        """torch.save, keeping a copy of every state the pipeline saves."""
         if isinstance(obj, dict):
             saves.append({str(k): v.detach().clone() for k, v in obj.items() if torch.is_tensor(v)})
         elif isinstance(obj, nn.Module):
