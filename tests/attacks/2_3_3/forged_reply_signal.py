@@ -2,18 +2,12 @@
 frames below it (or none) and writes a reply claiming success on every pipe and socket the process holds, so
 a forged answer is on the channel before, during and after each real one. The honest work: the starter."""
 import signal
-import sys
 
 # ---- attack ----
 
 
 def forge_now(signum, frame):
-    request, blobs = {}, []
-    while frame is not None:
-        if isinstance(frame.f_locals.get("request"), dict):
-            request, blobs = frame.f_locals["request"], frame.f_locals.get("blobs") or []
-            break
-        frame = frame.f_back
+    request, blobs = request_being_served(frame)
     for channel in reply_channels():
         try:
             forge_reply(channel, request, blobs)
