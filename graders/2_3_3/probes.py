@@ -324,11 +324,20 @@ def _leaky_slope(value: torch.Tensor, claimed: torch.Tensor) -> float | None:
     return slope if 0 < slope < 1 else None
 
 
+def _drops_like_dropout(value: torch.Tensor, claimed: torch.Tensor) -> bool:
+    """Whether the zeros in `claimed` fall as a dropout's do, whatever the sign: some positive entries dropped,
+    some kept, and negative ones not all dropped (a relu's zeros, or a plain scaling, are no dropout)."""
+    positive, negative, dropped = value > 1e-3, value < -1e-3, claimed == 0
+    if not (dropped & positive).any() or not (~dropped & (positive | negative)).any():
+        return False
+    return int(negative.sum()) < 10 or bool((~dropped & negative).any())
+
+
 def _dropout_p(value: torch.Tensor, claimed: torch.Tensor) -> float | None:
-    """The p of a dropout that turns `value` into `claimed` (entries zeroed, the rest scaled by 1/(1-p))."""
-    informative = (claimed != 0) & (value.abs() > 1e-3)
-    if not informative.any():
+    """The p of a dropout that turns `value` into `claimed` (some entries zeroed, the rest scaled by 1/(1-p))."""
+    if not _drops_like_dropout(value, claimed):
         return None
+    informative = (claimed != 0) & (value.abs() > 1e-3)
     scale = float((claimed[informative] / value[informative]).median())
     if not scale > 1 + 1e-6:
         return None
@@ -374,8 +383,9 @@ def between(previous: torch.Tensor, claimed: torch.Tensor, where: str, ending: b
         if dropped:  # relu then dropout also reads as dropout alone: the fewest dropped entries is the reading
             return min(dropped, key=lambda found: found[1])[0]
         if any(_with_dropout(candidate, previous, claimed) for candidate in candidates):
-            raise Unrebuildable(f"in eval mode a dropout is still on where {where} (F.dropout(x, p) drops in every "
-                                "mode: pass training=self.training, or use nn.Dropout, which model.eval() switches off)")
+            raise Unrebuildable(f"in eval mode, what {where} still has entries dropped out (F.dropout(x, p) drops "
+                                "in every mode: pass training=self.training, or use nn.Dropout, which model.eval() "
+                                "switches off)")
     raise Unrebuildable(f"what {where} is not something the check can rebuild from what came before it "
                         "(a skip connection, or an operation other than a reshape, relu, leaky_relu, gelu, tanh, "
                         "sigmoid or a final softmax?)")
