@@ -67,6 +67,12 @@ def module_text(lesson: str, base: str, cells: list[str], scratch: Path) -> str:
     return text + "".join(f"\n\n# %%\n{cell}" for cell in cells if cell.strip())
 
 
+def base_artifacts(scratch: Path, module: str) -> list[Path]:
+    """The files the base brought beside its module (the reference's trained best_model.pt): an attack on the
+    reference, and its honest work, are graded with them, as the reference is."""
+    return [p for p in scratch.iterdir() if p.is_file() and p.name != module]
+
+
 class Batch:
     """One lesson's attacks, their honest versions and a classmate's reference, graded in one batch."""
 
@@ -109,6 +115,9 @@ class Batch:
                 honest_folders[key] = tmp / "honest" / key
                 honest_folders[key].mkdir(parents=True)
                 (honest_folders[key] / self.manifest["module"]).write_text(honest_text)
+            for artifact in base_artifacts(scratch, self.manifest["module"]):
+                for place in (folder, honest_folders[key]):
+                    shutil.copy(artifact, place / artifact.name)
             self.honest_of[attack.stem] = key
             sources.append(folder)
         sources += list(honest_folders.values())

@@ -29,3 +29,17 @@ def test_starter_notebook_stops_at_a_stub_and_its_graded_cells_run(tmp_path):
                        cwd=tmp_path, allow_errors=True)
     problem = stub_stops(notebook)
     assert not problem, problem
+
+
+def test_exercise_4_is_checked_after_exercise_5_has_saved_the_model_it_grades():
+    """HARDEST_CLASSES is graded against best_model.pt, which exercise 5's pipeline writes: run top to bottom,
+    the notebook must ask for it, and check it, only after that cell, and say so in its text."""
+    import nbformat
+
+    cells = nbformat.reads(RELEASE.read_text(), as_version=4).cells
+    saves = next(i for i, c in enumerate(cells) if "result = run_pipeline(" in c.source and "CHECKPOINT_PATH" in c.source)
+    hardest = next(i for i, c in enumerate(cells) if c.cell_type == "code" and "HARDEST_CLASSES =" in c.source)
+    checked = next(i for i, c in enumerate(cells) if c.source.strip() == 'check("2_3_3.ex4")')
+    assert saves < hardest < checked, (saves, hardest, checked)
+    asked = "\n".join(c.source for c in cells[saves:hardest] if c.cell_type == "markdown")
+    assert "best_model.pt" in asked and "HARDEST_CLASSES" in asked

@@ -281,11 +281,6 @@ def per_class_accuracy(model: nn.Module, loader, device) -> dict[str, float]:
 
 
 # %%
-# [graded] 2_3_3.ex4 — the grader runs the code in this cell
-HARDEST_CLASSES = []  # fill in: your model's three lowest classes, lowest first
-
-
-# %%
 # [graded] 2_3_3.ex5 — the grader runs the code in this cell
 def run_pipeline(config: dict) -> dict:
     """Train the regularized model with early stopping and checkpointing; evaluate the best one on the test set.
@@ -298,6 +293,11 @@ def run_pipeline(config: dict) -> dict:
 
 
 BEST_CONFIG = dict(hidden_sizes=(512, 256), dropout=0.3, batchnorm=True)  # your best architecture
+
+
+# %%
+# [graded] 2_3_3.ex4 — the grader runs the code in this cell
+HARDEST_CLASSES = []  # fill in: your model's three lowest classes, lowest first
 
 
 # %%

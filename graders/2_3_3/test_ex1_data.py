@@ -1,7 +1,8 @@
 """Exercise 1 (2_3_3.ex1): Fashion-MNIST loaders: its own normalization, shapes, shuffling, a disjoint split.
 
 The loaders are provided code: these checks earn no points (so the starter scores 0 %), but they catch a
-broken edit with a message.
+broken edit with a message. get_dataloaders gets a real data folder ('data', torchvision's FashionMNIST/raw/
+layout), never None, so a loader that needs its root works unchanged.
 """
 
 import pytest
@@ -13,7 +14,7 @@ pytestmark = [pytest.mark.exercise("2_3_3.ex1"), pytest.mark.time_limit(120)]
 
 @pytest.mark.points(0)
 def test_normalization_uses_fashion_mnist_statistics(run):
-    out = run("data_report", doing="get_dataloaders(None, 256, 5000, 0)", batch_size=256, val_size=5000, seed=0)
+    out = run("data_report", doing="get_dataloaders('data', 256, 5000, 0)", batch_size=256, val_size=5000, seed=0)
     mean, std = out["mean"], out["std"]
     if abs(mean - 0.504) < 0.03 and abs(std - 1.146) < 0.03:
         fail(f"The training images have mean {mean:.3f} and std {std:.3f}: they were normalized with MNIST's "
@@ -25,7 +26,7 @@ def test_normalization_uses_fashion_mnist_statistics(run):
 
 @pytest.mark.points(0)
 def test_batches_have_image_shape_and_labels(run):
-    out = run("data_report", doing="get_dataloaders(None, 256, 5000, 0)", batch_size=256, val_size=5000, seed=0)
+    out = run("data_report", doing="get_dataloaders('data', 256, 5000, 0)", batch_size=256, val_size=5000, seed=0)
     expect(out["image_shape"] == [256, 1, 28, 28], f"A training batch has shape {out['image_shape']}; "
                                                    "expected [256, 1, 28, 28] (batch, channel, height, width).")
     expect(out["image_dtype"] == "float32", f"Images are {out['image_dtype']}, expected float32.")
@@ -38,7 +39,7 @@ def test_batches_have_image_shape_and_labels(run):
 
 @pytest.mark.points(0)
 def test_training_data_is_shuffled_and_test_data_is_not(run):
-    out = run("data_report", doing="get_dataloaders(None, 256, 5000, 0)", batch_size=256, val_size=5000, seed=0)
+    out = run("data_report", doing="get_dataloaders('data', 256, 5000, 0)", batch_size=256, val_size=5000, seed=0)
     expect(out["epochs_differ"], "Two passes over the training loader gave the batches in the same order: "
                                  "shuffle=True is how you get random sampling in practice.")
     expect(out["test_in_file_order"], "The test loader does not serve the test set in its own order: evaluate "
@@ -47,7 +48,7 @@ def test_training_data_is_shuffled_and_test_data_is_not(run):
 
 @pytest.mark.points(0)
 def test_validation_is_disjoint_from_training(run):
-    out = run("data_report", doing="get_dataloaders(None, 256, 5000, 0)", batch_size=256, val_size=5000, seed=0)
+    out = run("data_report", doing="get_dataloaders('data', 256, 5000, 0)", batch_size=256, val_size=5000, seed=0)
     if "overlap" in out:
         expect(out["overlap"] == 0, f"{out['overlap']} images are in both the training and the validation split: "
                                     "cut the validation set from the training images with random_split.")

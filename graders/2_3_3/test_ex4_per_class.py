@@ -84,6 +84,7 @@ def test_hardest_classes_are_your_models_three_lowest(run):
                           "so it saves the best model's state_dict there.")
     expect("load_error" not in out, f"best_model.pt does not load into build_model(**BEST_CONFIG): "
                                     f"{out.get('load_error')}")
+    expect("rebuild_error" not in out, out.get("rebuild_error"))  # per-class accuracy from the trusted rebuild
     ranked = sorted(range(10), key=lambda c: out["per_class"][c])
     lowest = [CLASSES[c] for c in ranked[:3]]
     hardest = out["hardest"]
