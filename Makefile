@@ -12,7 +12,7 @@ setup: $(STAMP) dataset
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
 # Debian's dataset-fashion-mnist puts the original files in /usr/share/datasets/fashion-mnist/; where it
