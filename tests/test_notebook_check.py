@@ -108,3 +108,14 @@ def test_the_latest_run_of_each_graded_cell_counts():
     assert chosen == [given, fixed, again], "each run replaces the earlier version of its own cell only"
     helper = cell("# [graded] 2_3_3.ex4\ndef helper():\n    pass\n", "run [10]")
     assert latest_versions([given, per_class], [helper]) == [given, per_class, helper], "a new cell is added"
+
+
+def test_a_cell_run_keeps_its_place_in_the_notebook():
+    """The given code (imports, `nn`) run again after an exercise stays first: exercise cells read from the saved
+    notebook still find what it defines (found by JupyterLab's Run All in tests/test_browser.py)."""
+    given = cell("# [graded] 2_3_1 given code\nimport torch.nn as nn")
+    ex1 = cell("# [graded] 2_3_1.ex1\ndef save_model(model: nn.Module, path):\n    raise NotImplementedError")
+    ex3 = cell("# [graded] 2_3_1.ex3\ndef resume(path, model: nn.Module, optimizer):\n    raise NotImplementedError")
+    ran_ex1 = cell("# [graded] 2_3_1.ex1\ndef save_model(model: nn.Module, path):\n    pass\n", "run [5]")
+    ran_given = cell("# [graded] 2_3_1 given code\nimport torch.nn as nn\n", "run [6]")
+    assert latest_versions([given, ex1, ex3], [ran_ex1, ran_given]) == [ran_given, ran_ex1, ex3]

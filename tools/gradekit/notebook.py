@@ -141,14 +141,20 @@ def _likeness(a: GradedCell, b: GradedCell) -> float:
 
 
 def latest_versions(saved: list[GradedCell], ran: list[GradedCell]) -> list[GradedCell]:
-    """The saved notebook's graded cells, each replaced by its latest run in the kernel (in the order run)."""
+    """The saved notebook's graded cells in notebook order, each replaced in its place by its latest run in the
+    kernel; cells run that match no saved one follow, in the order run.
+
+    Notebook order matters: the given code (imports, `nn`) must run before an exercise cell that was never run
+    in this kernel is read from the saved notebook, exactly as when the saved notebook itself is graded.
+    """
     chosen = list(saved)
     for cell in ran:
         scores = [(_likeness(cell, old), number) for number, old in enumerate(chosen)]
         best = max(scores, default=(0.0, -1))
         if best[0] >= SAME_CELL:
-            del chosen[best[1]]
-        chosen.append(cell)
+            chosen[best[1]] = cell
+        else:
+            chosen.append(cell)
     return chosen
 
 
