@@ -226,13 +226,25 @@ def _shell():
 
 
 def find_root(lesson: str, start: Path, given: str | Path | None = None) -> Path | None:
-    """The course folder holding graders/<lesson>: given, above `start`, $GRADEKIT_ROOT, or this package's own."""
+    """The course folder holding graders/<lesson>: given, at or above `start`, the one folder right inside
+    `start` holding it (a bundle unzipped into Colab's /content, the kernel's folder there), $GRADEKIT_ROOT, or
+    this package's own."""
     above = [start, *start.parents]
-    for folder in [*([Path(given)] if given else []), *above, *([Path(os.environ["GRADEKIT_ROOT"])]
-                   if os.environ.get("GRADEKIT_ROOT") else []), Path(__file__).resolve().parents[2]]:
+    for folder in [*([Path(given)] if given else []), *above, *_one_bundle_inside(start, lesson),
+                   *([Path(os.environ["GRADEKIT_ROOT"])] if os.environ.get("GRADEKIT_ROOT") else []),
+                   Path(__file__).resolve().parents[2]]:
         if (folder / "graders" / lesson).is_dir():
             return folder.resolve()
     return None
+
+
+def _one_bundle_inside(start: Path, lesson: str) -> list[Path]:
+    """The folder right inside `start` that holds graders/<lesson>, when exactly one does (else none: no guess)."""
+    try:
+        found = [folder for folder in start.iterdir() if (folder / "graders" / lesson).is_dir()]
+    except OSError:
+        return []
+    return found if len(found) == 1 else []
 
 
 def _manifest(root: Path, lesson: str) -> dict:
@@ -247,11 +259,17 @@ def _manifest(root: Path, lesson: str) -> dict:
 
 def _grade(lesson: str, exercise: str | None, notebook, given_root, timeout: float) -> CheckReport:
     """Write the graded cells to a temporary module, grade it with pytest in a subprocess, read its report."""
+    from .harness.machine import cannot_grade_here
+
     what = exercise or lesson
+    unable = cannot_grade_here()
+    if unable:
+        return CheckReport(problem=f"{what}: {unable}")
     root = find_root(lesson, Path.cwd().resolve(), given_root)
     if root is None:
-        return CheckReport(problem=f"{what}: the graders (graders/{lesson}) are not in this folder or above it: "
-                                   "open the notebook from the course bundle's folder to check your work")
+        return CheckReport(problem=f"{what}: the graders (graders/{lesson}) are not in this folder, above it or in a "
+                                   "folder right inside it: open the notebook from the course bundle's folder (in "
+                                   "Colab: unzip the bundle in /content), or set GRADEKIT_ROOT to the bundle's folder")
     manifest = _manifest(root, lesson)
     exercises = {ex["id"]: ex["title"] for ex in manifest.get("exercises", [])}
     if exercise is not None and exercises and exercise not in exercises:

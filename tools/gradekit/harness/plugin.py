@@ -23,6 +23,7 @@ import pytest
 from . import feedback
 from .client import DEFAULT_PRELOAD, Limits, Outcome, Zygote, preload_for
 from .figures import Drawing
+from .machine import cannot_grade_here
 from .report import WaitLine
 from .submission import Submission, SubmissionError, choose_in_folder, read_submission
 
@@ -66,6 +67,9 @@ def pytest_configure(config: pytest.Config) -> None:
     session.wait_line = WaitLine.for_terminal(sys.stdout, session.terminal_line)
     if not config.option.collectonly and any("graders" in Path(str(arg).split("::")[0]).resolve().parts
                                               for arg in config.args):
+        problem = cannot_grade_here()
+        if problem:  # one line before any check (Windows), never a failure that blames the student's code
+            raise pytest.UsageError(problem)
         session.start_zygote(list(DEFAULT_PRELOAD) + ["torchvision"])  # torch imports while pytest collects
 
 
