@@ -197,12 +197,15 @@ def notebook_cells(path: Path | None, lesson: str | None) -> list[GradedCell]:
         cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
     except (OSError, ValueError, AttributeError):
         return []
+    from .harness.submission import cell_labels
+
+    labels = cell_labels(path.name, cells) if isinstance(cells, list) else {}
     found = []
     for number, cell in enumerate(cells, start=1):
         source = cell.get("source", "") if isinstance(cell, dict) else ""
         source = "".join(source) if isinstance(source, list) else str(source)
         if cell.get("cell_type") == "code" and _is_graded(source, lesson):
-            found.append(GradedCell(source, f"{path.name}, cell {number}"))
+            found.append(GradedCell(source, labels.get(number, f"{path.name}, cell {number}")))
     return found
 
 

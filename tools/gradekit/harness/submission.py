@@ -124,6 +124,7 @@ def _read_notebook(path: Path, module_name: str, graded_cell_ids: tuple[str, ...
     if not isinstance(cells, list):
         submission.problems.append(f"{path.name} has no cells: is it a Jupyter notebook?")
         return submission
+    labels = cell_labels(path.name, cells)
     code = [(n, c) for n, c in enumerate(cells, start=1) if isinstance(c, dict) and c.get("cell_type") == "code"]
 
     def is_graded(cell: dict) -> bool:
@@ -139,8 +140,30 @@ def _read_notebook(path: Path, module_name: str, graded_cell_ids: tuple[str, ...
         submission.note = "no cell is marked graded, so every code cell runs"
     for number, cell in chosen:
         source = "\n".join(MAGIC.sub(r"\1# \2", line) for line in _cell_source(cell).split("\n"))
-        submission.cells.append(CodeCell(f"{path.name}, cell {number}", source, 1))
+        submission.cells.append(CodeCell(labels[number], source, 1))
     return submission
+
+
+HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
+MAX_HEADING = 70  # characters of a heading quoted in a cell's label
+
+
+def cell_labels(file_name: str, cells: list) -> dict[int, str]:
+    """How messages name each code cell of a notebook (by its 1-based position among all cells): as a learner
+    finds it, by its place among the code cells (Jupyter numbers no markdown cell) and the heading above it,
+    e.g. `2-3-1-saving-and-loading.ipynb, code cell 7 under "Exercise 3 · Resume after a crash (2_3_1.ex3)"`."""
+    labels, code, heading = {}, 0, ""
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict):
+            continue
+        if cell.get("cell_type") == "markdown":
+            found = [m["text"] for line in _cell_source(cell).splitlines() if (m := HEADING.match(line))]
+            heading = found[-1] if found else heading
+        elif cell.get("cell_type") == "code":
+            code += 1
+            under = heading if len(heading) <= MAX_HEADING else heading[:MAX_HEADING - 1] + "…"
+            labels[number] = f"{file_name}, code cell {code}" + (f' under "{under}"' if under else "")
+    return labels
 
 
 def sha256(path: Path) -> str:
