@@ -367,3 +367,6 @@ def test_the_feedback_page_with_its_picture_renders_from_disk(browser, unpacked_
     assert any(row.startswith("2_3_1.ex3") for row in shown["rows"]), shown["rows"]
     assert shown["images"] and all(image["complete"] and image["width"] > 0 for image in shown["images"]), shown
     assert "pilot amnesia" in shown["text"]
+    assert shown["header"].startswith(f"Graded: assignments/{LESSON}/{manifest['module']} (module)"), shown["header"]
+    assert str(tmp_path) not in shown["text"], "the page names the file as the student knows it"
+    assert "After a crash and a resume, the loss curve continues as if nothing had happened." in shown["text"]

@@ -416,6 +416,18 @@ class Progress:
 # ---- showing the result -----------------------------------------------------------------------------------
 
 
+def _mark(row: dict) -> str:
+    """✓ passed, ✗ failed, ○ failed but worth no points (not scored: it costs nothing)."""
+    if row["status"] == "passed":
+        return "✓"
+    return "○ not scored" if not row["max_points"] else "✗"
+
+
+def _title(row: dict) -> str:
+    """How a check reads in the notebook: its sentence (the check's docstring), else its name."""
+    return str(row.get("title") or row["name"])
+
+
 @dataclass
 class CheckReport:
     """What check() and check_all() found: each check's verdict, message and points, with its pictures."""
@@ -464,8 +476,8 @@ class CheckReport:
             lines += ["  " + self._headline(ex) for ex in self._exercises()]
             lines += ["What to fix:"] if self._listed() else []
         for row in self._listed():
-            mark = "✓" if row["status"] == "passed" else "✗"
-            lines.append(f"  {mark} {row['exercise']} {row['name']} · {row['points']:g}/{row['max_points']:g}")
+            mark = _mark(row)
+            lines.append(f"  {mark} {row['exercise']} {_title(row)} · {row['points']:g}/{row['max_points']:g}")
             if row["status"] != "passed" and row["message"]:
                 lines += ["      " + line for line in row["message"].strip().splitlines()]
             count = len(self.pictures.get(row["nodeid"], []))
@@ -493,9 +505,11 @@ class CheckReport:
             out.append("<table><tr><th>exercise</th><th>check</th><th></th><th>points</th><th>message</th></tr>")
         for row in listed:
             good = row["status"] == "passed"
-            mark = "<span style='color:#2a7a2a'>✓</span>" if good else "<span style='color:#b22222'>✗</span>"
+            colour = "#2a7a2a" if good else ("#8a6d00" if not row["max_points"] else "#b22222")
+            mark = f"<span style='color:{colour}'>{_mark(row)}</span>"
             message = "" if good else html.escape(row["message"].strip())
-            out.append(f"<tr><td>{row['exercise']}</td><td>{html.escape(row['name'])}</td><td>{mark}</td>"
+            out.append(f"<tr><td>{row['exercise']}</td><td title='{html.escape(row['name'], quote=True)}'>"
+                       f"{html.escape(_title(row))}</td><td>{mark}</td>"
                        f"<td>{row['points']:g}/{row['max_points']:g}</td>"
                        f"<td style='text-align:left;white-space:pre-wrap'>{message}</td></tr>")
         if listed:
@@ -503,7 +517,7 @@ class CheckReport:
         for row in self.checks:
             for png in self.pictures.get(row["nodeid"], []):
                 encoded = base64.b64encode(png).decode("ascii")
-                out.append(f"<p>{html.escape(row['name'])}:</p><img src='data:image/png;base64,{encoded}'>")
+                out.append(f"<p>{html.escape(_title(row))}:</p><img src='data:image/png;base64,{encoded}'>")
         if self.graded:
             out.append(f"<p style='color:#777'>graded: {html.escape(self.graded)}; {self.seconds:.1f} s</p>")
         return "\n".join(out)

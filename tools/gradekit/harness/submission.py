@@ -38,11 +38,12 @@ class Submission:
     cells: list[CodeCell] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     note: str = ""
+    shown: str = ""  # the file as the student knows it (`assignments/2_3_1/x.py`, `x.py`); never a grader's scratch
 
     def describe(self) -> str:
-        """One line for the report header: which file, read how."""
+        """One line for the report header: which file (as the student knows it), read how."""
         what = "notebook, graded cells" if self.kind == "notebook" else "module"
-        return f"{self.path} ({what}){' — ' + self.note if self.note else ''}"
+        return f"{self.shown or self.path.name} ({what}){' — ' + self.note if self.note else ''}"
 
     def payload(self) -> dict:
         """The plain data a worker needs to rebuild this submission."""
