@@ -98,7 +98,8 @@ def test_only_student_files_ship(bundle):
     assert harness | {"tools/gradekit/__init__.py"} <= package
     notebook = ROOT / "tools/gradekit/notebook.py"
     assert ("tools/gradekit/notebook.py" in package) == notebook.exists()
-    assert package - harness - {"tools/gradekit/__init__.py", "tools/gradekit/notebook.py"} == set()
+    assert package - harness - {"tools/gradekit/__init__.py", "tools/gradekit/notebook.py",
+                                "tools/gradekit/probe.py"} == set(), "probe.py: what the public probes import"
 
 
 def test_the_manifest_recognises_the_shipped_starter_as_untouched(bundle):
@@ -174,7 +175,7 @@ def test_the_audit_knows_the_secrets():
     assert "state_dict = torch.load(path, map_location=device, weights_only=True)" in texts  # 2_3_1.ex1
     assert "torch.save(model.state_dict(), path)" not in texts  # the lesson's text shows it: given, not secret
     assert "test_load_model_does_not_run_code_from_the_file" in texts  # a hidden check's name
-    assert "own_loop_resume" in texts  # a hidden probe
+    assert "own_loop_first_half" in texts  # a hidden probe
     assert "model.eval()" not in texts  # too short and given elsewhere: an idiom, not an answer
     assert not any(s.kind == "solution" and s.text in ("return model", "return history") for s in found)
 
