@@ -123,6 +123,19 @@ def test_the_readme_tells_students_what_to_do(bundle):
     assert "$" not in readme.replace("$ ", ""), "a template placeholder was left unfilled"
 
 
+def test_the_readme_covers_a_students_own_machine(bundle):
+    """Which install brings JupyterLab, PyTorch's CPU-only build for laptops, what to use on Windows, local
+    MNIST, and where the feedback page lands (outside the folder handed in)."""
+    result, _ = bundle
+    readme = (result.folder / "README.md").read_text()
+    for words in ('pip install -e ".[notebook]"', "JupyterLab", "jupyter lab",
+                  "pip install torch torchvision --index-url https://download.pytorch.org/whl/cpu",
+                  "WSL", "Colab", "macOS", "train-images-idx3-ubyte.gz", "OFFLINE_SPLIT = True",
+                  "feedback/<lesson>/feedback.html", "outside `assignments/`"):
+        assert words in readme, words
+    assert "Fashion-MNIST" not in readme, "only the bundle's lessons get their data notes"
+
+
 def test_the_pyproject_installs_the_bundle_and_its_plugin(bundle, tmp_path):
     result, _ = bundle
     folder = shutil.copytree(result.folder, tmp_path / "bundle")  # building metadata writes into the folder
@@ -132,7 +145,9 @@ def test_the_pyproject_installs_the_bundle_and_its_plugin(bundle, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     metadata = json.loads((tmp_path / "pip.json").read_text())["install"][0]["metadata"]
     assert metadata["name"] == "gradekit-student"
-    assert set(metadata["requires_dist"]) == set(result.dependencies)
+    notebook = {'jupyterlab>=4; extra == "notebook"'}
+    assert set(metadata["requires_dist"]) == set(result.dependencies) | notebook, "the notebook extra: JupyterLab"
+    assert metadata["provides_extra"] == ["notebook"]
     assert {"torch>=2.6", "torchvision", "pytest>=8", "hypothesis", "numpy", "ipykernel"} <= set(result.dependencies)
     assert not {"jupytext", "nbclient"} & set(result.dependencies), "instructor-only packages in the student's list"
     script = ("import sys; from setuptools import build_meta; "
