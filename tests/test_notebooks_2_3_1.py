@@ -84,5 +84,6 @@ def test_a_plain_folder_of_all_four_files_is_a_data_root(tmp_path):
 
 
 def test_the_notebook_says_how_to_use_a_local_copy_of_mnist():
-    text = "".join("".join(c["source"]) for c in json.loads(RELEASE.read_text())["cells"] if c["cell_type"] == "markdown")
+    cells = json.loads(RELEASE.read_text())["cells"]
+    text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     assert "train-images-idx3-ubyte.gz" in text and "`MNIST/raw/`" in text and "OFFLINE_SPLIT = True" in text

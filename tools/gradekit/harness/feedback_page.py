@@ -100,7 +100,7 @@ def html_page(lesson, rows: list) -> str:
         out.append(f"<h2>{_html(exercise)} · {_html(name)}</h2>")
         for row in _in_order(rows, exercise):
             mark = _mark_html(row)
-            out.append(f'<div class="check"><b{_staff_id(row)}>{_html(_label(row))}</b>: {mark} · '
+            out.append(f'<div class="check"><b{_staff_id(row)}>{_html(_label(row))}</b> — {mark} · '
                        f"{_points(row.points)}/{_points(row.max_points)} points")
             if not row.hidden:
                 if row.message:
@@ -129,7 +129,8 @@ def markdown_page(lesson, rows: list) -> str:
         out += ["", f"## {exercise} · {name}", ""]
         for row in _in_order(rows, exercise):
             mark = _mark_text(row)
-            out.append(f"- **{markdown_inline(_label(row))}**: {mark} · {_points(row.points)}/{_points(row.max_points)} points")
+            out.append(f"- **{markdown_inline(_label(row))}** — {mark} · "
+                       f"{_points(row.points)}/{_points(row.max_points)} points")
             if not row.hidden:
                 if row.message:
                     out += ["", markdown_block(row.message.strip(), indent="  ")]
