@@ -5,14 +5,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.gradekit-installed
 
-.PHONY: setup dataset build verify test bench docker-engine gradescope-check
+.PHONY: setup dataset build verify test bench docker-engine gradescope-check browser-check chromium
 
 setup: $(STAMP) dataset
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
 # Debian's dataset-fashion-mnist puts the original files in /usr/share/datasets/fashion-mnist/; where it
@@ -54,3 +54,15 @@ docker-engine:
 		echo "starting dockerd (log: /tmp/gradekit-dockerd.log)"; \
 		nohup dockerd >/tmp/gradekit-dockerd.log 2>&1 & \
 		for i in $$(seq 30); do docker info >/dev/null 2>&1 && break; sleep 1; done; fi
+
+# The student's notebook in JupyterLab and the feedback page in a real browser (tests/test_browser.py): Debian's
+# chromium and chromium-driver installed where this runs as root; the tests are skipped, saying why, without them.
+browser-check: setup chromium
+	$(PY) -m pytest tests/test_browser.py -m platform -v -s -rs
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			(apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) \
+			|| echo "warning: could not install chromium and chromium-driver"; \
+		else echo "note: Debian's chromium and chromium-driver are not installed"; fi; fi

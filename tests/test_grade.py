@@ -4,6 +4,7 @@ manifest of checks, with every report a platform reads; the Gradescope zip and t
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
@@ -131,6 +132,28 @@ def test_broken_submissions_say_why_on_every_check(batch):
         assert any(phrase in p for p in grades[name].problems), (name, grades[name].problems)
         assert all(phrase in c.message for c in grades[name].checks if not c.hidden), name
     assert all("not implemented yet" in c.message for c in grades["starter"].checks if not c.hidden)
+
+
+def test_reports_name_the_file_as_submitted_and_each_check_by_its_sentence(batch):
+    """The file as the student submitted it (never the judge's scratch), every check by the sentence a learner
+    reads; results.json's `name` and JUnit keep the check's id for staff."""
+    grades, out, _ = batch
+    folder = out / grades["nested"].name
+    shown = f"alice/work/lesson/{MANIFEST['notebook']}"
+    results = json.loads((folder / "results.json").read_text())
+    page = (folder / "feedback" / "feedback.html").read_text()
+    judged = (folder / "feedback" / "feedback.md").read_text()
+    assert shown in results["output"] and shown in page and shown.replace("_", "\\_") in judged
+    for text in (results["output"], page, judged, (folder / "feedback.md").read_text()):
+        assert "gradekit-grade-" not in text and "/tmp" not in text
+    sentence = "resume returns the next epoch to run: the checkpoint's epoch plus one."
+    test = next(t for t in results["tests"] if t["name"] == "2_3_1.ex3 test_resume_returns_the_next_epoch")
+    assert test["output"] == sentence and html.escape(sentence) in page
+    starter = (out / grades["starter"].name / "feedback.md").read_text()
+    assert f"- ✗ **2_3_1.ex3** {sentence} (1 point)" in starter
+    junit = ET.parse(out / "junit.xml").getroot()
+    case = next(c for c in junit.iter("testcase") if c.get("name") == "test_resume_returns_the_next_epoch")
+    assert {p.get("name"): p.get("value") for p in case.iter("property")}["title"] == sentence
 
 
 def test_gradescope_results_json_per_submission(batch):

@@ -108,3 +108,32 @@ def test_the_latest_run_of_each_graded_cell_counts():
     assert chosen == [given, fixed, again], "each run replaces the earlier version of its own cell only"
     helper = cell("# [graded] 2_3_3.ex4\ndef helper():\n    pass\n", "run [10]")
     assert latest_versions([given, per_class], [helper]) == [given, per_class, helper], "a new cell is added"
+
+
+def test_a_cell_run_keeps_its_place_in_the_notebook():
+    """The given code (imports, `nn`) run again after an exercise stays first: exercise cells read from the saved
+    notebook still find what it defines (found by JupyterLab's Run All in tests/test_browser.py)."""
+    given = cell("# [graded] 2_3_1 given code\nimport torch.nn as nn")
+    ex1 = cell("# [graded] 2_3_1.ex1\ndef save_model(model: nn.Module, path):\n    raise NotImplementedError")
+    ex3 = cell("# [graded] 2_3_1.ex3\ndef resume(path, model: nn.Module, optimizer):\n    raise NotImplementedError")
+    ran_ex1 = cell("# [graded] 2_3_1.ex1\ndef save_model(model: nn.Module, path):\n    pass\n", "run [5]")
+    ran_given = cell("# [graded] 2_3_1 given code\nimport torch.nn as nn\n", "run [6]")
+    assert latest_versions([given, ex1, ex3], [ran_ex1, ran_given]) == [ran_given, ran_ex1, ex3]
+
+
+def test_cells_are_named_as_a_learner_finds_them():
+    """A notebook cell in messages: its place among the code cells (Jupyter numbers no markdown cell) and the
+    heading above it, never a count that includes the markdown cells; the same for check()'s saved cells."""
+    from gradekit.harness.submission import read_submission
+    from gradekit.notebook import notebook_cells
+
+    cells = json.loads(RELEASE.read_text())["cells"]
+    code = [c for c in cells if c["cell_type"] == "code"]
+    ex3 = next(i for i, c in enumerate(code, start=1) if "".join(c["source"]).startswith("# [graded] 2_3_1.ex3"))
+    overall = next(i for i, c in enumerate(cells, start=1) if "".join(c["source"]).startswith("# [graded] 2_3_1.ex3"))
+    assert ex3 != overall, "the markdown cells would change the number"
+    label = f'{RELEASE.name}, code cell {ex3} under "Exercise 3 · Resume after a crash (2_3_1.ex3)"'
+    assert read_submission(RELEASE, "m").cells[3].label == label
+    assert [c.origin for c in notebook_cells(RELEASE, LESSON)][3] == label
+    given = read_submission(RELEASE, "m").cells[0].label
+    assert given.endswith('under "Given code (from the MNIST project, lesson 2.2.2)"'), given

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from gradekit.notebooks import execute, reference_notebook, stub_stops
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.usefixtures("notebook_checks_off")
 LESSON = "2_3_1"
+MNIST = ROOT.parent / "shared" / "data" / "mnist"
 RELEASE = ROOT / "assignments" / LESSON / "2-3-1-saving-and-loading.ipynb"
 
 
@@ -33,3 +36,54 @@ def test_starter_notebook_stops_at_the_first_stub(mnist_parameters, tmp_path):
                        allow_errors=True)
     problem = stub_stops(notebook)
     assert not problem, problem
+
+
+def given_code() -> dict:
+    """The names the lesson's given code defines (its first graded cell), run in a fresh namespace."""
+    from gradekit.harness.submission import read_submission
+
+    source = next((ROOT / "solutions" / LESSON).glob("*.py"))
+    namespace: dict = {}
+    exec(compile(read_submission(source, "given").cells[0].source, str(source), "exec"), namespace)
+    return namespace
+
+
+def plain_mnist_folder(folder: Path, names: tuple[str, ...]) -> Path:
+    """A folder holding MNIST's original files directly, as a student downloads them (no MNIST/raw/ inside)."""
+    if not (MNIST / names[0]).exists():
+        pytest.fail(f"MNIST's test files are expected in {MNIST} (shared/data/mnist beside the checkout)")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copy(MNIST / name, folder / name)
+    return folder
+
+
+def test_a_plain_folder_of_the_test_files_is_a_data_root_offline(tmp_path):
+    folder = plain_mnist_folder(tmp_path / "my-mnist", ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"))
+    train, val = given_code()["get_mnist_loaders"](str(folder), 500, offline_split=True)
+    assert (len(train.dataset), len(val.dataset)) == (8000, 2000)
+    images, labels = next(iter(val))
+    assert tuple(images.shape) == (500, 1, 28, 28) and int(labels.max()) <= 9
+    assert not (folder / "MNIST").exists(), "the files were read where they are, not looked for in MNIST/raw/"
+
+
+def test_a_plain_folder_of_all_four_files_is_a_data_root(tmp_path):
+    """Only MNIST's test files are on this machine, so packed copies of them stand in for the two training files,
+    with their checksums told to torchvision: all four `.gz` files are unpacked from the folder, none downloaded."""
+    import hashlib
+
+    folder = plain_mnist_folder(tmp_path / "my-mnist", ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"))
+    for kind in ("images-idx3", "labels-idx1"):
+        shutil.copy(folder / f"t10k-{kind}-ubyte.gz", folder / f"train-{kind}-ubyte.gz")
+    given = given_code()
+    given["LocalMNIST"].resources = [(name, hashlib.md5((folder / name).read_bytes()).hexdigest())
+                                     for name, _ in given["LocalMNIST"].resources]
+    train, val = given["get_mnist_loaders"](str(folder), 500)
+    assert (len(train.dataset), len(val.dataset)) == (10000, 10000)
+    assert (folder / "train-images-idx3-ubyte").is_file() and not (folder / "MNIST").exists()
+
+
+def test_the_notebook_says_how_to_use_a_local_copy_of_mnist():
+    cells = json.loads(RELEASE.read_text())["cells"]
+    text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    assert "train-images-idx3-ubyte.gz" in text and "`MNIST/raw/`" in text and "OFFLINE_SPLIT = True" in text

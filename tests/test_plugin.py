@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 
 import pytest
@@ -35,6 +36,7 @@ def test_doubles(run):
     expect(run("double", x=21) == 42, "double(21) should be 42")
 
 def test_doubles_zero(run):
+    """double(0) is 0: nothing doubled is still nothing."""
     expect(run("double", x=0) == 0, "double(0) should be 0")
 
 def test_skipped_check_earns_nothing(run):
@@ -130,3 +132,109 @@ def test_grading_works_beside_a_conftest(lesson):
     (lesson.path / "conftest.py").write_text("import pytest\n\n@pytest.fixture\ndef unrelated():\n    return 1\n")
     result = lesson.runpytest_subprocess("graders/9_9_9")
     result.stdout.fnmatch_lines(["*9_9_9.ex1  Double it*2/3*3/4*"])
+
+
+STRETCH = '''
+import pytest
+from gradekit.harness.feedback import expect
+
+@pytest.mark.exercise("9_9_9.stretch")
+@pytest.mark.points(0)
+def test_triples_too(run):
+    """A stretch goal: double(x) could triple as well (it should not)."""
+    expect(run("double", x=1) == 3, "double(1) is not 3: a stretch goal nobody has to reach")
+'''
+
+
+@pytest.fixture
+def full_marks(lesson):
+    """The lesson with every scored check passing (no skip) and a failing stretch check worth 0 points."""
+    (lesson.path / "graders/9_9_9/test_ex1.py").write_text(CHECKS.split("def test_skipped")[0])
+    (lesson.path / "graders/9_9_9/test_stretch.py").write_text(STRETCH)
+    return lesson
+
+
+def test_a_failing_check_worth_no_points_does_not_fail_a_full_score(full_marks):
+    result = full_marks.runpytest_subprocess("graders/9_9_9", "--grade-json", "r.json")
+    out = result.stdout.str()
+    assert result.ret == 0, out
+    assert "What to fix" not in out and not re.search(r"\b\d+ failed", out), out
+    result.stdout.fnmatch_lines(["*total*2/3*3/3*(100 %)*", "Every scored check passed.",
+                                 "Not scored (0 points), but worth a look:",
+                                 "*○ 9_9_9.stretch A stretch goal: double(x) could triple as well*",
+                                 "*double(1) is not 3*", "*2 passed, 1 xfailed*"])
+    stretch = {c["name"]: c for c in json.loads((full_marks.path / "r.json").read_text())["checks"]}["test_triples_too"]
+    assert stretch["status"] == "failed" and stretch["points"] == 0 and "double(1) is not 3" in stretch["message"]
+    page = (full_marks.path / "feedback/9_9_9/feedback.html").read_text()
+    assert "failed, not scored" in page and "✗" not in page
+
+
+def test_a_scored_failure_still_fails_the_run_beside_a_stretch_failure(full_marks):
+    (full_marks.path / "assignments/9_9_9/doubling.py").write_text("def double(x):\n    return x - 1\n")
+    result = full_marks.runpytest_subprocess("graders/9_9_9")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["What to fix:", "*✗ 9_9_9.ex1 doubles*", "*double(21) should be 42*",
+                                 "Not scored (0 points), but worth a look:", "*2 failed*1 xfailed*"])
+
+
+def test_reports_name_the_file_and_each_check_as_a_student_knows_them(lesson):
+    (lesson.path / "assignments/9_9_9/doubling.py").write_text("def double(x):\n    return x + 2\n")
+    result = lesson.runpytest_subprocess("graders/9_9_9", "--grade-json", "r.json")
+    out = result.stdout.str()
+    assert "graded: assignments/9_9_9/doubling.py (module) — the file you edited" in out
+    result.stdout.fnmatch_lines(["*✗ 9_9_9.ex1 doubles", "*double(21) should be 42*",
+                                 "*✗ 9_9_9.ex1 double(0) is 0: nothing doubled is still nothing.",
+                                 "*✗ 9_9_9.ex1 skipped check earns nothing"])
+    titles = {c["name"]: c["title"] for c in json.loads((lesson.path / "r.json").read_text())["checks"]}
+    assert titles == {"test_doubles": "doubles", "test_doubles_zero": "double(0) is 0: nothing doubled is still "
+                      "nothing.", "test_skipped_check_earns_nothing": "skipped check earns nothing"}
+    page = (lesson.path / "feedback/9_9_9/feedback.html").read_text()
+    markdown = (lesson.path / "feedback/9_9_9/feedback.md").read_text()
+    assert "Graded: <code>assignments/9_9_9/doubling.py (module)" in page
+    assert "Graded: assignments/9\\_9\\_9/doubling.py (module)" in markdown
+    for text in (page, markdown):
+        assert str(lesson.path) not in text
+        assert "double(0) is 0: nothing doubled is still nothing." in text
+    assert '<b title="test_doubles_zero">' in page, "the check's id stays at hand for course staff"
+
+
+def test_a_file_named_with_submission_outside_the_course_is_named_by_its_name(lesson, tmp_path):
+    elsewhere = tmp_path / "somewhere" / "deep" / "doubling.py"
+    elsewhere.parent.mkdir(parents=True)
+    elsewhere.write_text("def double(x):\n    return 2 * x\n")
+    result = lesson.runpytest_subprocess("graders/9_9_9", "--submission", str(elsewhere))
+    result.stdout.fnmatch_lines(["graded: doubling.py (module) — named with --submission"])
+    assert str(tmp_path) not in result.stdout.str().split("Feedback page")[0]
+    named = lesson.runpytest_subprocess("graders/9_9_9", "--submission", str(elsewhere),
+                                        "--submission-name", "alice/doubling.py")
+    named.stdout.fnmatch_lines(["graded: alice/doubling.py (module) — named with --submission"])
+
+
+def test_the_feedback_page_lands_outside_the_folder_handed_in(lesson):
+    result = lesson.runpytest_subprocess("graders/9_9_9")
+    assert (lesson.path / "feedback/9_9_9/feedback.html").is_file()
+    assert not (lesson.path / "assignments/9_9_9/feedback").exists()
+    result.stdout.fnmatch_lines(["Feedback page (9_9_9): feedback/9_9_9/feedback.html"
+                                 " · outside assignments/, so not part of what you hand in"])
+
+
+@pytest.mark.parametrize("fork", ["missing", "raising"])
+def test_without_fork_grading_says_what_to_use_in_one_line_before_any_check(lesson, monkeypatch, fork):
+    """Windows has no os.fork (and a Python may have one that fails): one line, before any check, names WSL,
+    Colab and Linux, and no check runs to fail with a message that would blame the student's code."""
+    import os
+
+    if fork == "missing":
+        monkeypatch.delattr(os, "fork")
+    else:
+        def refuse():
+            raise OSError(38, "Function not implemented")
+
+        monkeypatch.setattr(os, "fork", refuse)
+    result = lesson.runpytest_inprocess("graders/9_9_9")
+    said = [line for line in (result.stdout.str() + result.stderr.str()).splitlines() if line.strip()]
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert len(said) == 1, said
+    assert said[0].startswith("ERROR: gradekit cannot check your work on this computer")
+    assert all(word in said[0] for word in ("WSL", "Colab", "Linux", "Nothing is wrong with your code"))
+    assert "exited with code" not in said[0] and "9_9_9.ex1" not in said[0]

@@ -98,7 +98,8 @@ def test_only_student_files_ship(bundle):
     assert harness | {"tools/gradekit/__init__.py"} <= package
     notebook = ROOT / "tools/gradekit/notebook.py"
     assert ("tools/gradekit/notebook.py" in package) == notebook.exists()
-    assert package - harness - {"tools/gradekit/__init__.py", "tools/gradekit/notebook.py"} == set()
+    assert package - harness - {"tools/gradekit/__init__.py", "tools/gradekit/notebook.py",
+                                "tools/gradekit/probe.py"} == set(), "probe.py: what the public probes import"
 
 
 def test_the_manifest_recognises_the_shipped_starter_as_untouched(bundle):
@@ -122,6 +123,19 @@ def test_the_readme_tells_students_what_to_do(bundle):
     assert "$" not in readme.replace("$ ", ""), "a template placeholder was left unfilled"
 
 
+def test_the_readme_covers_a_students_own_machine(bundle):
+    """Which install brings JupyterLab, PyTorch's CPU-only build for laptops, what to use on Windows, local
+    MNIST, and where the feedback page lands (outside the folder handed in)."""
+    result, _ = bundle
+    readme = (result.folder / "README.md").read_text()
+    for words in ('pip install -e ".[notebook]"', "JupyterLab", "jupyter lab",
+                  "pip install torch torchvision --index-url https://download.pytorch.org/whl/cpu",
+                  "WSL", "Colab", "macOS", "train-images-idx3-ubyte.gz", "OFFLINE_SPLIT = True",
+                  "feedback/<lesson>/feedback.html", "outside `assignments/`"):
+        assert words in readme, words
+    assert "Fashion-MNIST" not in readme, "only the bundle's lessons get their data notes"
+
+
 def test_the_pyproject_installs_the_bundle_and_its_plugin(bundle, tmp_path):
     result, _ = bundle
     folder = shutil.copytree(result.folder, tmp_path / "bundle")  # building metadata writes into the folder
@@ -131,7 +145,9 @@ def test_the_pyproject_installs_the_bundle_and_its_plugin(bundle, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     metadata = json.loads((tmp_path / "pip.json").read_text())["install"][0]["metadata"]
     assert metadata["name"] == "gradekit-student"
-    assert set(metadata["requires_dist"]) == set(result.dependencies)
+    notebook = {'jupyterlab>=4; extra == "notebook"'}
+    assert set(metadata["requires_dist"]) == set(result.dependencies) | notebook, "the notebook extra: JupyterLab"
+    assert metadata["provides_extra"] == ["notebook"]
     assert {"torch>=2.6", "torchvision", "pytest>=8", "hypothesis", "numpy", "ipykernel"} <= set(result.dependencies)
     assert not {"jupytext", "nbclient"} & set(result.dependencies), "instructor-only packages in the student's list"
     script = ("import sys; from setuptools import build_meta; "
@@ -174,7 +190,7 @@ def test_the_audit_knows_the_secrets():
     assert "state_dict = torch.load(path, map_location=device, weights_only=True)" in texts  # 2_3_1.ex1
     assert "torch.save(model.state_dict(), path)" not in texts  # the lesson's text shows it: given, not secret
     assert "test_load_model_does_not_run_code_from_the_file" in texts  # a hidden check's name
-    assert "own_loop_resume" in texts  # a hidden probe
+    assert "own_loop_first_half" in texts  # a hidden probe
     assert "model.eval()" not in texts  # too short and given elsewhere: an idiom, not an answer
     assert not any(s.kind == "solution" and s.text in ("return model", "return history") for s in found)
 

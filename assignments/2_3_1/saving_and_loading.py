@@ -61,14 +61,20 @@ def evaluate(model: nn.Module, loader, criterion) -> float:
     return total / max(batches, 1)
 
 
-class MNISTTestSet(datasets.MNIST):
-    """torchvision's MNIST, reading only the 10 000 test images: all that an offline machine has."""
-
-    resources = [(name, md5) for name, md5 in datasets.MNIST.resources if name.startswith("t10k")]
+class LocalMNIST(datasets.MNIST):
+    """torchvision's MNIST, also reading a plain folder that holds MNIST's original `*-ubyte.gz` files."""
 
     @property
     def raw_folder(self) -> str:
-        return str(Path(self.root) / "MNIST" / "raw")
+        root = Path(self.root)
+        holds_the_files = any(root.glob("*-ubyte.gz")) or any(root.glob("*-ubyte"))
+        return str(root if holds_the_files else root / "MNIST" / "raw")
+
+
+class MNISTTestSet(LocalMNIST):
+    """LocalMNIST reading only the 10 000 test images: all that an offline machine may have."""
+
+    resources = [(name, md5) for name, md5 in datasets.MNIST.resources if name.startswith("t10k")]
 
 
 def get_mnist_loaders(root: str, batch_size: int, offline_split: bool = False):
@@ -82,8 +88,8 @@ def get_mnist_loaders(root: str, batch_size: int, offline_split: bool = False):
         test_set = MNISTTestSet(root, train=False, download=True, transform=transform)
         train_set, val_set = random_split(test_set, [8000, 2000], generator=torch.Generator().manual_seed(0))
     else:
-        train_set = datasets.MNIST(root, train=True, download=True, transform=transform)
-        val_set = datasets.MNIST(root, train=False, download=True, transform=transform)
+        train_set = LocalMNIST(root, train=True, download=True, transform=transform)
+        val_set = LocalMNIST(root, train=False, download=True, transform=transform)
     train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True)
     val_loader = DataLoader(val_set, batch_size=batch_size)
     return train_loader, val_loader

@@ -12,6 +12,7 @@ MNIST_KEYS = ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", 
 @pytest.mark.points(2)
 @pytest.mark.parametrize("path_type", ["str"])
 def test_save_model_writes_a_state_dict(run, path_type):
+    """save_model writes the model's state_dict, not the pickled model, to the path it is given."""
     out = run("save_model_file", doing="save_model(model, path)", path_type=path_type)
     expect(out["exists"], "save_model(model, path) wrote no file at `path`.")
     info = out["file"]
@@ -31,6 +32,7 @@ def test_save_model_writes_a_state_dict(run, path_type):
 @pytest.mark.points(2)
 @pytest.mark.parametrize("path_type", ["str", "Path"])
 def test_load_model_restores_the_values(run, path_type):
+    """load_model puts the saved values into a fresh MNISTNet and returns that model."""
     out = run("load_model_from_state_dict", doing="load_model(MNISTNet(), path)", path_type=path_type)
     expect(out["is_module"], f"load_model returned a {out['returned_type']}; return the model you loaded into "
                              "(load_state_dict returns a report of keys, not the model).")
@@ -41,6 +43,7 @@ def test_load_model_restores_the_values(run, path_type):
 
 @pytest.mark.points(1)
 def test_load_model_returns_eval_mode(run):
+    """load_model returns the model in eval mode, ready to predict (Dropout off)."""
     out = run("load_model_from_state_dict", doing="load_model(MNISTNet(), path)", path_type="str")
     expect(out["is_module"], f"load_model returned a {out['returned_type']}, not the model.")
     if out["training"] or not out["first_call"].equal(out["expected_logits"]):
@@ -56,6 +59,7 @@ def test_load_model_returns_eval_mode(run):
 @pytest.mark.points(1)
 @pytest.mark.parametrize("path_type", ["str", "Path"])
 def test_round_trip_predictions_match(run, path_type):
+    """A model saved by save_model and loaded by load_model predicts exactly as before."""
     saved = run("round_trip_save", doing="save_model(model, path)", path_type=path_type)
     expect(saved["file"] is not None, "save_model(model, path) wrote no file at `path`.")
     out = {**saved, **run("round_trip_load", doing="load_model(MNISTNet(), path) on the file save_model wrote",

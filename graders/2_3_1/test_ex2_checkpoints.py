@@ -46,6 +46,7 @@ def expect_trained(out: dict, course: dict, name: str, epoch: int) -> None:
 
 @pytest.mark.points(2)
 def test_save_checkpoint_keys_and_values(run):
+    """save_checkpoint writes one dict: the model's and the optimizer's state, the epoch and the loss."""
     out = run("save_checkpoint_file", doing="save_checkpoint(path, model, optimizer, epoch=7, loss=0.25)",
               epoch=7, loss=0.25)
     expect(out["type"] != "no file", "save_checkpoint(path, ...) wrote no file at `path`.")
@@ -63,6 +64,7 @@ def test_save_checkpoint_keys_and_values(run):
 
 @pytest.mark.points(2)
 def test_checkpoint_holds_the_optimizer_state(run):
+    """The checkpoint keeps Adam's state (exp_avg, exp_avg_sq), so a resumed run remembers it."""
     out = run("save_checkpoint_file", doing="save_checkpoint(path, model, optimizer, epoch=7, loss=0.25)",
               epoch=7, loss=0.25)
     saved = out.get("saved_optimizer")
@@ -78,6 +80,7 @@ def test_checkpoint_holds_the_optimizer_state(run):
 
 @pytest.mark.points(2)
 def test_checkpoint_files_at_the_right_epochs(run):
+    """train_with_checkpoints writes epoch_E.pt every few epochs, as asked, and best.pt."""
     out = run("checkpoint_run", doing="train_with_checkpoints(..., epochs=7, every=3)", seed=7, epochs=7, every=3)
     course = run.reference("course_run", doing="7 epochs of the course's loop", seed=7, epochs=7)
     rows = rows_of(out, "train_with_checkpoints")
@@ -95,6 +98,7 @@ def test_checkpoint_files_at_the_right_epochs(run):
 
 @pytest.mark.points(2)
 def test_best_checkpoint_has_the_lowest_validation_loss(run):
+    """best.pt holds the weights of the epoch with the lowest validation loss."""
     out = run("checkpoint_run", doing="train_with_checkpoints(..., epochs=6, every=1)", seed=8, epochs=6, every=1)
     course = run.reference("course_run", doing="6 epochs of the course's loop", seed=8, epochs=6)
     rows = rows_of(out, "train_with_checkpoints")
@@ -121,6 +125,7 @@ def test_best_checkpoint_has_the_lowest_validation_loss(run):
 
 @pytest.mark.points(1)
 def test_resumed_run_numbers_its_epochs(run):
+    """A run started at start_epoch numbers its epochs and checkpoints from there."""
     out = run("checkpoint_run", doing="train_with_checkpoints(..., epochs=10, every=5, start_epoch=6)",
               seed=9, epochs=10, every=5, start_epoch=6)
     course = run.reference("course_run", doing="epochs 6 to 10 of the course's loop", seed=9, epochs=10,

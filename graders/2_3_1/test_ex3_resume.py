@@ -13,6 +13,7 @@ AMNESIA = ("Resuming without the optimizer's state is giving an experienced pilo
 
 @pytest.mark.points(1)
 def test_resume_returns_the_next_epoch(run):
+    """resume returns the next epoch to run: the checkpoint's epoch plus one."""
     out = run("resume_state", doing="resume(path, model, optimizer)")
     returned, saved = out["returned"], out["saved_epoch"]
     if returned == saved:
@@ -24,6 +25,7 @@ def test_resume_returns_the_next_epoch(run):
 
 @pytest.mark.points(2)
 def test_resume_restores_model_and_optimizer(run):
+    """resume restores both the model's and the optimizer's state."""
     out = run("resume_state", doing="resume(path, model, optimizer)")
     for key, value in out["saved_model"].items():
         same_tensor(out["restored_model"].get(key), value, f"model {key} after resume")
@@ -35,6 +37,7 @@ def test_resume_restores_model_and_optimizer(run):
 
 @pytest.mark.points(2)
 def test_resumed_loss_continues_smoothly(run):
+    """After a crash and a resume, the loss curve continues as if nothing had happened."""
     out = run("resume_continuity", doing="crash after epoch 3, resume, train to epoch 6", seed=12, total=6,
               crash_after=3)
     straight, resumed = out["straight"], out["resumed"]

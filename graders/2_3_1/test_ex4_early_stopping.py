@@ -18,6 +18,7 @@ EDGE_CASES = [  # (patience, min_delta or None for the default, losses, what ste
 
 @pytest.mark.points(2)
 def test_early_stopping_rule(run):
+    """EarlyStopping.step says stop once patience epochs in a row fail to improve by min_delta."""
     cases = [{"patience": p, "min_delta": d, "losses": losses} for p, d, losses, _ in EDGE_CASES]
     traces = run("early_stopping_traces", doing="EarlyStopping.step", cases=cases)
     for (patience, delta, losses, want), trace in zip(EDGE_CASES, traces):
@@ -31,6 +32,7 @@ def test_early_stopping_rule(run):
 
 @pytest.mark.points(1)
 def test_early_stopping_tracks_best_loss_and_counter(run):
+    """EarlyStopping keeps the best loss so far and counts the epochs since it."""
     losses = [2.0, 1.5, 1.7, 1.6, 1.4, 1.9]
     best, counter = [2.0, 1.5, 1.5, 1.5, 1.4, 1.4], [0, 0, 1, 2, 0, 1]
     trace = run("early_stopping_traces", doing="EarlyStopping.step",
@@ -65,6 +67,7 @@ def with_rows(out: dict, course: dict) -> dict:
 
 @pytest.mark.points(1)
 def test_training_stops_after_patience(run):
+    """Training stops patience epochs after the best validation loss."""
     out = with_rows(run("early_stopping_run", doing=DOING, seed=13, max_epochs=15, patience=2, path_type="str"),
                     run.reference("course_run", doing="15 epochs of the course's loop", seed=13, epochs=15,
                                   states=False))
@@ -77,6 +80,7 @@ def test_training_stops_after_patience(run):
 
 @pytest.mark.points(2)
 def test_training_restores_the_best_weights(run):
+    """After training, the model holds the best epoch's weights again."""
     out = with_rows(run("early_stopping_run", doing=DOING, seed=13, max_epochs=15, patience=2, path_type="str"),
                     run.reference("course_run", doing="15 epochs of the course's loop", seed=13, epochs=15,
                                   states=False))
@@ -91,6 +95,7 @@ def test_training_restores_the_best_weights(run):
 
 @pytest.mark.points(1)
 def test_best_model_is_saved_to_checkpoint_path(run):
+    """The best epoch's weights are saved at checkpoint_path."""
     out = with_rows(run("early_stopping_run", doing=DOING, seed=13, max_epochs=15, patience=2, path_type="str"),
                     run.reference("course_run", doing="15 epochs of the course's loop", seed=13, epochs=15,
                                   states=False))

@@ -16,7 +16,7 @@
 
 # %% tags=["parameters"]
 # Settings: the grader's notebook runs change these; you may too.
-DATA_ROOT = "data"  # where torchvision keeps MNIST (downloaded on first use)
+DATA_ROOT = "data"  # where torchvision keeps MNIST (downloaded on first use), or a folder with your own copy
 BATCH_SIZE = 64
 EPOCHS = 10  # epochs of the demo runs below
 OFFLINE_SPLIT = False  # True: no download; train and validate on a split of the MNIST test set
@@ -83,14 +83,20 @@ def evaluate(model: nn.Module, loader, criterion) -> float:
     return total / max(batches, 1)
 
 
-class MNISTTestSet(datasets.MNIST):
-    """torchvision's MNIST, reading only the 10 000 test images: all that an offline machine has."""
-
-    resources = [(name, md5) for name, md5 in datasets.MNIST.resources if name.startswith("t10k")]
+class LocalMNIST(datasets.MNIST):
+    """torchvision's MNIST, also reading a plain folder that holds MNIST's original `*-ubyte.gz` files."""
 
     @property
     def raw_folder(self) -> str:
-        return str(Path(self.root) / "MNIST" / "raw")
+        root = Path(self.root)
+        holds_the_files = any(root.glob("*-ubyte.gz")) or any(root.glob("*-ubyte"))
+        return str(root if holds_the_files else root / "MNIST" / "raw")
+
+
+class MNISTTestSet(LocalMNIST):
+    """LocalMNIST reading only the 10 000 test images: all that an offline machine may have."""
+
+    resources = [(name, md5) for name, md5 in datasets.MNIST.resources if name.startswith("t10k")]
 
 
 def get_mnist_loaders(root: str, batch_size: int, offline_split: bool = False):
@@ -104,8 +110,8 @@ def get_mnist_loaders(root: str, batch_size: int, offline_split: bool = False):
         test_set = MNISTTestSet(root, train=False, download=True, transform=transform)
         train_set, val_set = random_split(test_set, [8000, 2000], generator=torch.Generator().manual_seed(0))
     else:
-        train_set = datasets.MNIST(root, train=True, download=True, transform=transform)
-        val_set = datasets.MNIST(root, train=False, download=True, transform=transform)
+        train_set = LocalMNIST(root, train=True, download=True, transform=transform)
+        val_set = LocalMNIST(root, train=False, download=True, transform=transform)
     train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True)
     val_loader = DataLoader(val_set, batch_size=batch_size)
     return train_loader, val_loader
@@ -113,6 +119,13 @@ def get_mnist_loaders(root: str, batch_size: int, offline_split: bool = False):
 
 # %% [markdown]
 # Load the data and train the model for a few epochs, so there is something worth saving.
+#
+# **Offline, or with MNIST already on disk.** Set `DATA_ROOT` in the settings cell to a folder holding MNIST's
+# original files, `train-images-idx3-ubyte.gz`, `train-labels-idx1-ubyte.gz`, `t10k-images-idx3-ubyte.gz` and
+# `t10k-labels-idx1-ubyte.gz`, either directly in it or in `MNIST/raw/` inside it (torchvision's own layout):
+# nothing is downloaded. torchvision unpacks them beside the `.gz` files, so the folder must be writable. With
+# only the two `t10k-*` files, also set `OFFLINE_SPLIT = True`: training and validation are then cut from the
+# 10 000 test images.
 
 # %%
 torch.manual_seed(0)

@@ -141,14 +141,20 @@ def _likeness(a: GradedCell, b: GradedCell) -> float:
 
 
 def latest_versions(saved: list[GradedCell], ran: list[GradedCell]) -> list[GradedCell]:
-    """The saved notebook's graded cells, each replaced by its latest run in the kernel (in the order run)."""
+    """The saved notebook's graded cells in notebook order, each replaced in its place by its latest run in the
+    kernel; cells run that match no saved one follow, in the order run.
+
+    Notebook order matters: the given code (imports, `nn`) must run before an exercise cell that was never run
+    in this kernel is read from the saved notebook, exactly as when the saved notebook itself is graded.
+    """
     chosen = list(saved)
     for cell in ran:
         scores = [(_likeness(cell, old), number) for number, old in enumerate(chosen)]
         best = max(scores, default=(0.0, -1))
         if best[0] >= SAME_CELL:
-            del chosen[best[1]]
-        chosen.append(cell)
+            chosen[best[1]] = cell
+        else:
+            chosen.append(cell)
     return chosen
 
 
@@ -191,12 +197,15 @@ def notebook_cells(path: Path | None, lesson: str | None) -> list[GradedCell]:
         cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
     except (OSError, ValueError, AttributeError):
         return []
+    from .harness.submission import cell_labels
+
+    labels = cell_labels(path.name, cells) if isinstance(cells, list) else {}
     found = []
     for number, cell in enumerate(cells, start=1):
         source = cell.get("source", "") if isinstance(cell, dict) else ""
         source = "".join(source) if isinstance(source, list) else str(source)
         if cell.get("cell_type") == "code" and _is_graded(source, lesson):
-            found.append(GradedCell(source, f"{path.name}, cell {number}"))
+            found.append(GradedCell(source, labels.get(number, f"{path.name}, cell {number}")))
     return found
 
 
@@ -220,13 +229,25 @@ def _shell():
 
 
 def find_root(lesson: str, start: Path, given: str | Path | None = None) -> Path | None:
-    """The course folder holding graders/<lesson>: given, above `start`, $GRADEKIT_ROOT, or this package's own."""
+    """The course folder holding graders/<lesson>: given, at or above `start`, the one folder right inside
+    `start` holding it (a bundle unzipped into Colab's /content, the kernel's folder there), $GRADEKIT_ROOT, or
+    this package's own."""
     above = [start, *start.parents]
-    for folder in [*([Path(given)] if given else []), *above, *([Path(os.environ["GRADEKIT_ROOT"])]
-                   if os.environ.get("GRADEKIT_ROOT") else []), Path(__file__).resolve().parents[2]]:
+    for folder in [*([Path(given)] if given else []), *above, *_one_bundle_inside(start, lesson),
+                   *([Path(os.environ["GRADEKIT_ROOT"])] if os.environ.get("GRADEKIT_ROOT") else []),
+                   Path(__file__).resolve().parents[2]]:
         if (folder / "graders" / lesson).is_dir():
             return folder.resolve()
     return None
+
+
+def _one_bundle_inside(start: Path, lesson: str) -> list[Path]:
+    """The folder right inside `start` that holds graders/<lesson>, when exactly one does (else none: no guess)."""
+    try:
+        found = [folder for folder in start.iterdir() if (folder / "graders" / lesson).is_dir()]
+    except OSError:
+        return []
+    return found if len(found) == 1 else []
 
 
 def _manifest(root: Path, lesson: str) -> dict:
@@ -241,11 +262,17 @@ def _manifest(root: Path, lesson: str) -> dict:
 
 def _grade(lesson: str, exercise: str | None, notebook, given_root, timeout: float) -> CheckReport:
     """Write the graded cells to a temporary module, grade it with pytest in a subprocess, read its report."""
+    from .harness.machine import cannot_grade_here
+
     what = exercise or lesson
+    unable = cannot_grade_here()
+    if unable:
+        return CheckReport(problem=f"{what}: {unable}")
     root = find_root(lesson, Path.cwd().resolve(), given_root)
     if root is None:
-        return CheckReport(problem=f"{what}: the graders (graders/{lesson}) are not in this folder or above it: "
-                                   "open the notebook from the course bundle's folder to check your work")
+        return CheckReport(problem=f"{what}: the graders (graders/{lesson}) are not in this folder, above it or in a "
+                                   "folder right inside it: open the notebook from the course bundle's folder (in "
+                                   "Colab: unzip the bundle in /content), or set GRADEKIT_ROOT to the bundle's folder")
     manifest = _manifest(root, lesson)
     exercises = {ex["id"]: ex["title"] for ex in manifest.get("exercises", [])}
     if exercise is not None and exercises and exercise not in exercises:
@@ -389,6 +416,18 @@ class Progress:
 # ---- showing the result -----------------------------------------------------------------------------------
 
 
+def _mark(row: dict) -> str:
+    """✓ passed, ✗ failed, ○ failed but worth no points (not scored: it costs nothing)."""
+    if row["status"] == "passed":
+        return "✓"
+    return "○ not scored" if not row["max_points"] else "✗"
+
+
+def _title(row: dict) -> str:
+    """How a check reads in the notebook: its sentence (the check's docstring), else its name."""
+    return str(row.get("title") or row["name"])
+
+
 @dataclass
 class CheckReport:
     """What check() and check_all() found: each check's verdict, message and points, with its pictures."""
@@ -437,8 +476,8 @@ class CheckReport:
             lines += ["  " + self._headline(ex) for ex in self._exercises()]
             lines += ["What to fix:"] if self._listed() else []
         for row in self._listed():
-            mark = "✓" if row["status"] == "passed" else "✗"
-            lines.append(f"  {mark} {row['exercise']} {row['name']} · {row['points']:g}/{row['max_points']:g}")
+            mark = _mark(row)
+            lines.append(f"  {mark} {row['exercise']} {_title(row)} · {row['points']:g}/{row['max_points']:g}")
             if row["status"] != "passed" and row["message"]:
                 lines += ["      " + line for line in row["message"].strip().splitlines()]
             count = len(self.pictures.get(row["nodeid"], []))
@@ -466,9 +505,11 @@ class CheckReport:
             out.append("<table><tr><th>exercise</th><th>check</th><th></th><th>points</th><th>message</th></tr>")
         for row in listed:
             good = row["status"] == "passed"
-            mark = "<span style='color:#2a7a2a'>✓</span>" if good else "<span style='color:#b22222'>✗</span>"
+            colour = "#2a7a2a" if good else ("#8a6d00" if not row["max_points"] else "#b22222")
+            mark = f"<span style='color:{colour}'>{_mark(row)}</span>"
             message = "" if good else html.escape(row["message"].strip())
-            out.append(f"<tr><td>{row['exercise']}</td><td>{html.escape(row['name'])}</td><td>{mark}</td>"
+            out.append(f"<tr><td>{row['exercise']}</td><td title='{html.escape(row['name'], quote=True)}'>"
+                       f"{html.escape(_title(row))}</td><td>{mark}</td>"
                        f"<td>{row['points']:g}/{row['max_points']:g}</td>"
                        f"<td style='text-align:left;white-space:pre-wrap'>{message}</td></tr>")
         if listed:
@@ -476,7 +517,7 @@ class CheckReport:
         for row in self.checks:
             for png in self.pictures.get(row["nodeid"], []):
                 encoded = base64.b64encode(png).decode("ascii")
-                out.append(f"<p>{html.escape(row['name'])}:</p><img src='data:image/png;base64,{encoded}'>")
+                out.append(f"<p>{html.escape(_title(row))}:</p><img src='data:image/png;base64,{encoded}'>")
         if self.graded:
             out.append(f"<p style='color:#777'>graded: {html.escape(self.graded)}; {self.seconds:.1f} s</p>")
         return "\n".join(out)

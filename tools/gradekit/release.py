@@ -16,6 +16,7 @@ import re
 import shutil
 import string
 import sys
+import textwrap
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -40,6 +41,18 @@ DISTRIBUTIONS = {
     "nbclient": "nbclient", "IPython": "ipython", "ipykernel": "ipykernel", "PIL": "pillow", "pluggy": "pluggy",
 }
 ALWAYS_INSTALLED = ("ipykernel",)  # to run the release notebooks in Jupyter or an editor
+NOTEBOOK_EXTRA = ("jupyterlab",)  # `pip install -e ".[notebook]"`: a notebook front-end on a fresh machine
+# Only the lessons in a bundle get their words on data (README's "Data" section).
+DATA_NOTES = {
+    "2_3_1": "**2.3.1 (MNIST)**: torchvision downloads MNIST into `data/` beside the notebook on first use. "
+             "Offline, or with your own copy, set `DATA_ROOT` in the notebook's settings cell to a folder holding "
+             "MNIST's original files (`train-images-idx3-ubyte.gz`, `train-labels-idx1-ubyte.gz`, "
+             "`t10k-images-idx3-ubyte.gz`, `t10k-labels-idx1-ubyte.gz`), directly or in `MNIST/raw/` inside it; "
+             "nothing is downloaded then (the folder must be writable: torchvision unpacks the files beside "
+             "them). With only the two `t10k-*` files, also set `OFFLINE_SPLIT = True`.",
+    "2_3_3": "**2.3.3 (Fashion-MNIST)**: found where Debian's `dataset-fashion-mnist` puts it, else downloaded "
+             "by torchvision on first use.",
+}
 
 MIN_SECRET_CHARS = 24  # shorter solution lines and strings are idioms (`model.eval()`), not answers
 MIN_NUMBER_DIGITS = 4  # hidden numbers with fewer significant digits are seeds and tolerances
@@ -155,6 +168,11 @@ def bundle_files(root: Path, lessons: list[str]) -> tuple[dict[str, bytes], list
     dependencies = requirements(root, imports.distributions | set(ALWAYS_INSTALLED))
     files.update(student_texts(root, lessons, manifests, dependencies, files))
     return files, dependencies
+
+
+def notebook_requirements(root: Path) -> list[str]:
+    """The `notebook` extra of the bundle: JupyterLab, with the bound the repository's pyproject gives it."""
+    return requirements(root, set(NOTEBOOK_EXTRA))
 
 
 def public_grader_files(root: Path, lesson: str) -> list[Path]:
@@ -304,7 +322,9 @@ def requirements(root: Path, distributions: set[str]) -> list[str]:
     import tomllib
 
     project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    bounds = {re.match(r"[A-Za-z0-9_.-]+", spec).group(0).lower(): spec for spec in project.get("dependencies", [])}
+    specs = [*project.get("dependencies", []), *(spec for group in project.get("optional-dependencies", {}).values()
+                                                 for spec in group)]
+    bounds = {re.match(r"[A-Za-z0-9_.-]+", spec).group(0).lower(): spec for spec in specs}
     return sorted(bounds.get(name.lower(), name) for name in distributions)
 
 
@@ -361,6 +381,8 @@ def student_texts(root: Path, lessons: list[str], manifests: dict, dependencies:
         "requires_python": project.get("requires-python", ">=3.10"),
         "python": re.sub(r"^>=\s*([\d.]+)$", r"\1 or newer", project.get("requires-python", ">=3.10")),
         "dependencies": "\n".join(f"    {json.dumps(spec)}," for spec in dependencies),
+        "notebook_dependencies": "\n".join(f"    {json.dumps(spec)}," for spec in notebook_requirements(root)),
+        "data_section": data_section(lessons),
         "dependency_names": ", ".join(re.match(r"[A-Za-z0-9_.-]+", d).group(0) for d in dependencies),
         "notebook_section": notebook_section(example["id"]) if "tools/gradekit/notebook.py" in files else "",
         "phrases": "\n".join(f"- **\"{phrase}\"**: {meaning}" for phrase, meaning in PHRASES if phrase in graders),
@@ -370,6 +392,12 @@ def student_texts(root: Path, lessons: list[str], manifests: dict, dependencies:
         template = string.Template((TEMPLATES / f"{target}.in").read_text(encoding="utf-8"))
         out[target] = template.substitute(values).encode()
     return out
+
+
+def data_section(lessons: list[str]) -> str:
+    """The README's words on where each lesson's data comes from (none when no lesson of the bundle needs any)."""
+    notes = [textwrap.fill(DATA_NOTES[lesson], 112) for lesson in lessons if lesson in DATA_NOTES]
+    return "## Data\n\n" + "\n\n".join(notes) + "\n\n" if notes else ""
 
 
 def notebook_section(exercise: str) -> str:

@@ -128,6 +128,7 @@ def judge(root: Path, lesson: str, staged: Staged, scratch: Path, options: Grade
 def judge_command(root: Path, lesson: str, staged: Staged, scratch: Path, options: GradeOptions) -> list[str]:
     """The pytest command line that judges one staged submission and writes `scratch/report.json`."""
     command = [sys.executable, "-m", "pytest", f"graders/{lesson}", "--submission", str(staged.file),
+               "--submission-name", staged.file.relative_to(staged.folder).as_posix(),
                "--grade-json", str(scratch / "report.json"), "-q", "-p", "no:cacheprovider", "--noconftest",
                "--assert=plain",  # checks explain themselves (feedback.fail); rewriting would cost 0.6 s a judge
                "-c", str(root / "pyproject.toml"), "--rootdir", str(root),

@@ -22,6 +22,7 @@ class CheckGrade:
     exercise: str
     hidden: bool
     max_points: float
+    title: str = ""  # the sentence a learner reads (the check's docstring, from the judge's report)
     passed: bool = False
     message: str = ""
     seconds: float = 0.0
@@ -106,6 +107,7 @@ def reconcile(manifest: dict, report: dict | None, *, name: str, source: str, ti
             check.message = missing_reason
         else:
             check.passed = found.get("status") == "passed"
+            check.title = str(found.get("title") or "")
             check.message = "" if check.passed else str(found.get("message") or "failed")
             check.seconds = _seconds(found.get("seconds"))
             grade.compute_seconds += _seconds(found.get("worker_seconds"))

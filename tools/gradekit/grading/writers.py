@@ -25,8 +25,23 @@ def _points(value: float) -> str:
 
 
 def check_label(check: CheckGrade, index: int) -> str:
-    """What a student sees as the check's name: the test's name, or a numbered hidden check."""
+    """The check's id as staff know it (results.json's `name`, JUnit), or a numbered hidden check."""
     return f"hidden check {index}" if check.hidden else check.name
+
+
+def check_title(check: CheckGrade, label: str) -> str:
+    """What a learner reads for a check: its sentence (the check's docstring), else its name made readable;
+    a hidden check keeps its numbered label."""
+    if check.hidden:
+        return label
+    return check.title or readable(check.name)
+
+
+def readable(name: str) -> str:
+    """`test_resume_returns_the_next_epoch[str]` → "resume returns the next epoch [str]"."""
+    base, _, case = name.partition("[")
+    words = base.removeprefix("test_").replace("_", " ").strip()
+    return f"{words} [{case}" if case else words
 
 
 def labelled(grade: SubmissionGrade) -> list[tuple[str, CheckGrade]]:
@@ -44,6 +59,14 @@ def student_message(check: CheckGrade) -> str:
     if check.passed:
         return ""
     return HIDDEN_NOTE if check.hidden else check.message
+
+
+def test_output(check: CheckGrade, label: str) -> str:
+    """A Gradescope test's text: the check's sentence, then what to fix (a hidden check: only the note on failing)."""
+    if check.hidden:
+        return student_message(check)
+    message = student_message(check)
+    return check_title(check, label) + (f"\n\n{message}" if message else "")
 
 
 def _exercise_number(exercise: str) -> str:
@@ -65,7 +88,7 @@ def gradescope_results(grade: SubmissionGrade) -> dict:
             "max_score": check.max_points,
             "status": check.status,
             "visibility": "after_published" if check.hidden else "visible",
-            "output": student_message(check),
+            "output": test_output(check, label),
             "tags": [check.exercise] + (["hidden"] if check.hidden else []),
         })
     return _printable_strings({
@@ -117,7 +140,8 @@ def junit_xml(grades: list[SubmissionGrade]) -> str:
             case = ET.SubElement(suite, "testcase", classname=check.exercise, name=label, time=f"{check.seconds:.3f}")
             props = ET.SubElement(case, "properties")
             for key, value in (("exercise", check.exercise), ("points", check.points),
-                               ("max_points", check.max_points), ("hidden", check.hidden)):
+                               ("max_points", check.max_points), ("hidden", check.hidden),
+                               ("title", check_title(check, label))):
                 ET.SubElement(props, "property", name=key, value=str(value))
             if not check.passed:
                 message = student_message(check)
@@ -153,13 +177,14 @@ def feedback_markdown(grade: SubmissionGrade) -> str:
         lines += ["", "## What to fix", ""]
         for label, check in failing:
             worth = f"{_points(check.max_points)} point{'' if check.max_points == 1 else 's'}"
-            lines.append(f"- ✗ **{check.exercise}** {label} ({worth})")
+            lines.append(f"- ✗ **{check.exercise}** {markdown_inline(check_title(check, label))} ({worth})")
             lines.append(markdown_block(student_message(check).strip() or "failed", indent="  "))
     pictures = [(label, check, figure) for label, check in labelled(grade) if not check.hidden
                 for figure in check.figures]
     if pictures:
         lines += ["", "## Pictures", ""]
-        lines += [markdown_image(f"{check.exercise} {label}", figure) for label, check, figure in pictures]
+        lines += [markdown_image(f"{check.exercise} {check_title(check, label)}", figure)
+                  for label, check, figure in pictures]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -20,7 +20,7 @@ table { border-collapse: collapse; margin: 1rem 0; }
 td, th { padding: .25rem .8rem; border-bottom: 1px solid #ddd; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .check { margin: .8rem 0 1.2rem; }
-.pass { color: #2a7a2a; } .fail { color: #b22222; }
+.pass { color: #2a7a2a; } .fail { color: #b22222; } .note { color: #8a6d00; }
 pre { white-space: pre-wrap; background: #f6f6f6; padding: .6rem; border-radius: 4px; margin: .3rem 0; }
 img { max-width: 100%; display: block; margin: .4rem 0; }
 """
@@ -37,8 +37,26 @@ def _html(text) -> str:
 
 
 def _label(row) -> str:
-    """How a check is named on the page: by its name, or only as a hidden check."""
-    return "hidden check" if row.hidden else row.name
+    """How a check is named on the page: by the sentence a learner reads, or only as a hidden check."""
+    return "hidden check" if row.hidden else (row.title or row.name)
+
+
+def _staff_id(row) -> str:
+    """The check's own id as a tooltip, for course staff (none for a hidden check)."""
+    return "" if row.hidden else f' title="{_html(row.name)}"'
+
+
+
+def _mark_text(row) -> str:
+    """A check's verdict in words; a failing check worth no points says it is not scored."""
+    if row.status == "passed":
+        return "✓ passed"
+    return "○ failed, not scored" if row.max_points == 0 else "✗ failed"
+
+
+def _mark_html(row) -> str:
+    css = "pass" if row.status == "passed" else ("note" if row.max_points == 0 else "fail")
+    return f'<span class="{css}">{_mark_text(row)}</span>'
 
 
 def _exercise_rows(lesson, rows: list) -> list[tuple[str, str, int, int, float, float]]:
@@ -81,9 +99,8 @@ def html_page(lesson, rows: list) -> str:
     for exercise, name, *_ in _exercise_rows(lesson, rows):
         out.append(f"<h2>{_html(exercise)} · {_html(name)}</h2>")
         for row in _in_order(rows, exercise):
-            passed = row.status == "passed"
-            mark = '<span class="pass">✓ passed</span>' if passed else '<span class="fail">✗ failed</span>'
-            out.append(f'<div class="check"><b>{_html(_label(row))}</b>: {mark} · '
+            mark = _mark_html(row)
+            out.append(f'<div class="check"><b{_staff_id(row)}>{_html(_label(row))}</b> — {mark} · '
                        f"{_points(row.points)}/{_points(row.max_points)} points")
             if not row.hidden:
                 if row.message:
@@ -111,8 +128,9 @@ def markdown_page(lesson, rows: list) -> str:
     for exercise, name, *_ in _exercise_rows(lesson, rows):
         out += ["", f"## {exercise} · {name}", ""]
         for row in _in_order(rows, exercise):
-            mark = "✓ passed" if row.status == "passed" else "✗ failed"
-            out.append(f"- **{_label(row)}**: {mark} · {_points(row.points)}/{_points(row.max_points)} points")
+            mark = _mark_text(row)
+            out.append(f"- **{markdown_inline(_label(row))}** — {mark} · "
+                       f"{_points(row.points)}/{_points(row.max_points)} points")
             if not row.hidden:
                 if row.message:
                     out += ["", markdown_block(row.message.strip(), indent="  ")]

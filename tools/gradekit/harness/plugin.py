@@ -23,6 +23,7 @@ import pytest
 from . import feedback
 from .client import DEFAULT_PRELOAD, Limits, Outcome, Zygote, preload_for
 from .figures import Drawing
+from .machine import cannot_grade_here
 from .report import WaitLine
 from .submission import Submission, SubmissionError, choose_in_folder, read_submission
 
@@ -38,6 +39,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--hidden", action="store_true", help="include the hidden checks (course staff and CI)")
     group.addoption("--exercise", action="append", default=[], metavar="ID",
                     help="grade only this exercise, e.g. 2_3_1.ex3 or ex3 (repeatable)")
+    group.addoption("--submission-name", metavar="NAME",
+                    help="how the reports name the graded file (default: its path from the current or course "
+                         "folder, else its name); `gradekit grade` gives the path inside what was submitted")
     group.addoption("--grade-json", metavar="PATH", help="write the per-check results as JSON to PATH")
     group.addoption("--time-limit-factor", type=float, default=1.0, metavar="F",
                     help="scale every check's time limit by F (default 1)")
@@ -66,6 +70,9 @@ def pytest_configure(config: pytest.Config) -> None:
     session.wait_line = WaitLine.for_terminal(sys.stdout, session.terminal_line)
     if not config.option.collectonly and any("graders" in Path(str(arg).split("::")[0]).resolve().parts
                                               for arg in config.args):
+        problem = cannot_grade_here()
+        if problem:  # one line before any check (Windows), never a failure that blames the student's code
+            raise pytest.UsageError(problem)
         session.start_zygote(list(DEFAULT_PRELOAD) + ["torchvision"])  # torch imports while pytest collects
 
 
@@ -98,6 +105,7 @@ class CheckResult:
     exercise: str
     max_points: float
     hidden: bool
+    title: str = ""  # the sentence a learner reads: the check's docstring, or its name made readable
     status: str = "not run"
     message: str = ""
     seconds: float = 0.0
@@ -172,6 +180,7 @@ class GradingSession:
             target, note = choose_in_folder(folder, manifest["module"], manifest["notebook"], pristine)
         submission = read_submission(target, Path(manifest["module"]).stem, tuple(manifest.get("graded_cells", ())))
         submission.note = "; ".join(x for x in (note, submission.note) if x)
+        submission.shown = self.config.getoption("submission_name") or known_name(target, lesson.root)
         return submission
 
     # ---- collection ---------------------------------------------------------------------------
@@ -209,7 +218,7 @@ class GradingSession:
             self.results[item.nodeid] = CheckResult(
                 nodeid=item.nodeid, name=item.name, lesson=lesson.id, exercise=exercise,
                 max_points=float(points.args[0]) if points else 1.0,
-                hidden=item.get_closest_marker("hidden") is not None,
+                hidden=item.get_closest_marker("hidden") is not None, title=check_title(item),
             )
             keep.append(item)
         if drop:
@@ -346,6 +355,8 @@ class GradingSession:
             else:
                 result.status = "failed"
                 result.message = self._message(call)
+            if result.status == "failed" and result.max_points == 0:
+                not_scored(report, result)
         grading = [("exercise", result.exercise), ("points", result.points), ("max_points", result.max_points),
                    ("hidden", result.hidden)]
         for holder in (item, report):  # the report copied the item's properties already: update both
@@ -374,8 +385,10 @@ class GradingSession:
         terminalreporter.write("\n" + score_table(self.lessons, list(self.results.values())) + "\n")
         for lesson_id, page in sorted(self.pages.items()):
             pictures = sum(len(r.figure_paths) for r in self.results.values() if r.lesson == lesson_id)
-            terminalreporter.write(f"\nFeedback page ({lesson_id}): {page}"
-                                   + (f" (with {pictures} picture{'s' * (pictures != 1)})" if pictures else "") + "\n")
+            terminalreporter.write(f"\nFeedback page ({lesson_id}): {shown_path(page)}"
+                                   + (f" (with {pictures} picture{'s' * (pictures != 1)})" if pictures else "")
+                                   + (" · outside assignments/, so not part of what you hand in"
+                                      if in_course_feedback(self.lessons[lesson_id], page) else "") + "\n")
         for problem in self.page_problems:
             terminalreporter.write(f"\n{problem}\n")
 
@@ -404,7 +417,7 @@ class GradingSession:
             rows = [r for r in self.results.values() if r.lesson == lesson_id]
             if not option and lesson.submission is None:
                 continue
-            folder = (Path(option) if option else lesson.submission.path.parent / "feedback") / lesson_id
+            folder = Path(option) / lesson_id if option else default_feedback_folder(lesson)
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 used: set[str] = set()
@@ -429,6 +442,62 @@ class GradingSession:
             return None
         (folder / name).write_bytes(png)
         return (folder / name).resolve()
+
+
+NOT_SCORED = "not scored (0 points)"
+
+
+def not_scored(report: pytest.TestReport, result: CheckResult) -> None:
+    """A failing check worth no points (a stretch goal, provided code) does not fail the run: pytest reports it
+    like an expected failure ("xfailed", exit code 0 when every scored check passed). Its result stays "failed",
+    with its message, in the score table, the JSON report and every grade."""
+    report.outcome = "skipped"
+    report.wasxfail = f"{NOT_SCORED}: {result.message.strip().splitlines()[0] if result.message.strip() else ''}"
+
+
+def known_name(path: Path, course: Path) -> str:
+    """A graded file as the student knows it: its path from the current folder or the course folder when it lies
+    inside one of them, else its file name alone (never a folder of the grader's)."""
+    path = Path(path).resolve()
+    for base in (Path.cwd(), course):
+        try:
+            return path.relative_to(Path(base).resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.name
+
+
+def check_title(item: pytest.Item) -> str:
+    """The sentence a learner reads for a check: the first line of its docstring, else its name made readable
+    (`test_resume_returns_the_next_epoch` → "resume returns the next epoch"); a parametrised check adds its case."""
+    doc = inspect.getdoc(getattr(item, "function", None)) if getattr(item, "function", None) else None
+    first = doc.strip().splitlines()[0].strip() if doc and doc.strip() else ""
+    name = getattr(item, "originalname", None) or item.name.split("[")[0]
+    title = first or name.removeprefix("test_").replace("_", " ").strip()
+    case = getattr(getattr(item, "callspec", None), "id", "")
+    return f"{title} [{case}]" if case else title
+
+
+def default_feedback_folder(lesson: Lesson) -> Path:
+    """Where the feedback page goes without --feedback-dir: `feedback/<lesson>/` in the course folder for a file
+    in `assignments/` (never inside the lesson folder a student hands in); beside any other graded file."""
+    graded = lesson.submission.path.resolve()
+    if (lesson.root / "assignments").resolve() in graded.parents:
+        return lesson.root.resolve() / "feedback" / lesson.id
+    return graded.parent / "feedback" / lesson.id
+
+
+def in_course_feedback(lesson: Lesson, page: Path) -> bool:
+    """Whether a feedback page lies in the course folder's own `feedback/` (the default for assignments/)."""
+    return (lesson.root.resolve() / "feedback") in Path(page).resolve().parents
+
+
+def shown_path(path: Path) -> str:
+    """A path as a student types it: relative to the current folder when inside it, else absolute."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def args_key(args: dict) -> str:

@@ -84,17 +84,24 @@ def score_table(lessons: dict, results: list) -> str:
         lines.append(f"{'total'.ljust(width)}{sum(r.status == 'passed' for r in rows):>5}/{len(rows):<2}"
                      f"{_points(earned):>7}/{_points(total)}  ({percent:.0f} %)"
                      + (f"  incl. {hidden} hidden checks" if hidden else ""))
-        failing = [r for r in rows if r.status != "passed"]
-        if failing:
-            lines.append("")
-            lines.append("What to fix:")
-            for row in failing:
-                label = "hidden check" if row.hidden else row.name
-                message = printable(row.message if not row.hidden else row.message.split("\n")[0])
-                body = textwrap.indent(message.strip() or row.status, "    ")
-                lines.append(f"  ✗ {row.exercise} {label}\n{body}")
+        failing = [r for r in rows if r.status != "passed" and r.max_points > 0]
+        unscored = [r for r in rows if r.status != "passed" and r.max_points == 0]
+        if total and earned == total:
+            lines.append("Every scored check passed.")
+        for heading, chosen, mark in (("What to fix:", failing, "✗"),
+                                      ("Not scored (0 points), but worth a look:", unscored, "○")):
+            if chosen:
+                lines += ["", heading] + [_failure_lines(row, mark) for row in chosen]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def _failure_lines(row, mark: str) -> str:
+    """A check that did not pass, as the score table lists it: its sentence (or "hidden check"), then its message."""
+    label = "hidden check" if row.hidden else (row.title or row.name)
+    message = printable(row.message if not row.hidden else row.message.split("\n")[0])
+    body = textwrap.indent(message.strip() or row.status, "    ")
+    return f"  {mark} {row.exercise} {label}\n{body}"
 
 
 def json_report(lessons: dict, results: list, pages: dict | None = None) -> dict:
@@ -102,7 +109,8 @@ def json_report(lessons: dict, results: list, pages: dict | None = None) -> dict
     out = {"lessons": {}, "checks": []}
     for row in results:
         out["checks"].append({
-            "nodeid": row.nodeid, "name": row.name, "lesson": row.lesson, "exercise": row.exercise,
+            "nodeid": row.nodeid, "name": row.name, "title": "" if row.hidden else row.title,
+            "lesson": row.lesson, "exercise": row.exercise,
             "status": row.status, "points": row.points, "max_points": row.max_points, "hidden": row.hidden,
             "message": row.message, "seconds": round(row.seconds, 3),
             "worker_seconds": round(row.worker_seconds, 3), "sandbox": sorted(row.sandbox), "figures": [str(p) for p in row.figure_paths],

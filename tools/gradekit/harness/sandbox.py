@@ -56,6 +56,15 @@ class SandboxError(OSError):
     """A confinement step the machine refused."""
 
 
+def _c_function(name: str):
+    """A function of the C library; a SandboxError where this system's libc has none (unshare, prctl on macOS),
+    so the layer that needs it is refused like any other and the next one down is tried."""
+    try:
+        return getattr(_libc, name)
+    except AttributeError:
+        raise SandboxError(errno.ENOSYS, f"{name}: not in this system's C library ({platform.system()})") from None
+
+
 def _check(result: int, what: str) -> None:
     if result != 0:
         code = ctypes.get_errno()
@@ -64,16 +73,16 @@ def _check(result: int, what: str) -> None:
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
     encode = (lambda s: s.encode() if s is not None else None)
-    _check(_libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)),
+    _check(_c_function("mount")(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)),
            f"mount {source} on {target}")
 
 
 def _unshare(flags: int) -> None:
-    _check(_libc.unshare(flags), "unshare")
+    _check(_c_function("unshare")(flags), "unshare")
 
 
 def _prctl(option: int, value: int) -> None:
-    _check(_libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0), f"prctl {option}")
+    _check(_c_function("prctl")(option, ctypes.c_ulong(value), 0, 0, 0), f"prctl {option}")
 
 
 # ---- the PID namespace, started by the zygote's fork ----------------------------------------------------
@@ -101,7 +110,7 @@ def fork_worker(request: dict | None = None) -> int:
         os.close(own_namespace)
         return 0
     try:
-        _check(_libc.setns(own_namespace, CLONE_NEWPID), "setns")  # later forks go back to the zygote's own
+        _check(_c_function("setns")(own_namespace, CLONE_NEWPID), "setns")  # later forks go back to the zygote's own
     finally:
         os.close(own_namespace)
     return pid
@@ -261,8 +270,8 @@ def _pivot(root: str) -> None:
     if number is None:
         raise SandboxError(errno.ENOSYS, "pivot_root: unknown machine")
     os.chdir(root)
-    _check(_libc.syscall(number, b".", b"."), "pivot_root")
-    _check(_libc.umount2(b".", MNT_DETACH), "umount old root")
+    _check(_c_function("syscall")(number, b".", b"."), "pivot_root")
+    _check(_c_function("umount2")(b".", MNT_DETACH), "umount old root")
     os.chdir("/")
 
 
@@ -358,7 +367,7 @@ def refuse_internet_sockets() -> bool:
     fprog = struct.pack("<HxxxxxxQ", len(program), ctypes.addressof(buffer))
     try:
         _no_new_privileges()
-        _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.c_char_p(fprog), 0, 0), "seccomp")
+        _check(_c_function("prctl")(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.c_char_p(fprog), 0, 0), "seccomp")
         return True
     except OSError:
         return False

@@ -38,11 +38,12 @@ class Submission:
     cells: list[CodeCell] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     note: str = ""
+    shown: str = ""  # the file as the student knows it (`assignments/2_3_1/x.py`, `x.py`); never a grader's scratch
 
     def describe(self) -> str:
-        """One line for the report header: which file, read how."""
+        """One line for the report header: which file (as the student knows it), read how."""
         what = "notebook, graded cells" if self.kind == "notebook" else "module"
-        return f"{self.path} ({what}){' — ' + self.note if self.note else ''}"
+        return f"{self.shown or self.path.name} ({what}){' — ' + self.note if self.note else ''}"
 
     def payload(self) -> dict:
         """The plain data a worker needs to rebuild this submission."""
@@ -124,6 +125,7 @@ def _read_notebook(path: Path, module_name: str, graded_cell_ids: tuple[str, ...
     if not isinstance(cells, list):
         submission.problems.append(f"{path.name} has no cells: is it a Jupyter notebook?")
         return submission
+    labels = cell_labels(path.name, cells)
     code = [(n, c) for n, c in enumerate(cells, start=1) if isinstance(c, dict) and c.get("cell_type") == "code"]
 
     def is_graded(cell: dict) -> bool:
@@ -139,8 +141,30 @@ def _read_notebook(path: Path, module_name: str, graded_cell_ids: tuple[str, ...
         submission.note = "no cell is marked graded, so every code cell runs"
     for number, cell in chosen:
         source = "\n".join(MAGIC.sub(r"\1# \2", line) for line in _cell_source(cell).split("\n"))
-        submission.cells.append(CodeCell(f"{path.name}, cell {number}", source, 1))
+        submission.cells.append(CodeCell(labels[number], source, 1))
     return submission
+
+
+HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
+MAX_HEADING = 70  # characters of a heading quoted in a cell's label
+
+
+def cell_labels(file_name: str, cells: list) -> dict[int, str]:
+    """How messages name each code cell of a notebook (by its 1-based position among all cells): as a learner
+    finds it, by its place among the code cells (Jupyter numbers no markdown cell) and the heading above it,
+    e.g. `2-3-1-saving-and-loading.ipynb, code cell 7 under "Exercise 3 · Resume after a crash (2_3_1.ex3)"`."""
+    labels, code, heading = {}, 0, ""
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict):
+            continue
+        if cell.get("cell_type") == "markdown":
+            found = [m["text"] for line in _cell_source(cell).splitlines() if (m := HEADING.match(line))]
+            heading = found[-1] if found else heading
+        elif cell.get("cell_type") == "code":
+            code += 1
+            under = heading if len(heading) <= MAX_HEADING else heading[:MAX_HEADING - 1] + "…"
+            labels[number] = f"{file_name}, code cell {code}" + (f' under "{under}"' if under else "")
+    return labels
 
 
 def sha256(path: Path) -> str:

@@ -50,15 +50,24 @@ class Namespace:
         return hasattr(self._module, name)
 
 
+PROC_STATUS = "/proc/self/status"
+
+
+def _mapped_bytes() -> int | None:
+    """What this process maps already (VmSize), from Linux's /proc; None where there is no /proc (macOS)."""
+    try:
+        with open(PROC_STATUS) as status:
+            return next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:")), 0)
+    except OSError:
+        return None
+
+
 def _limit_resources(memory_bytes: int, cpu_seconds: int, file_bytes: int) -> None:
-    """Cap address space (on top of what the warm zygote already maps), CPU time and file size."""
-    vm_size = 0
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmSize:"):
-                vm_size = int(line.split()[1]) * 1024
+    """Cap address space (on top of what the warm zygote already maps), CPU time and file size. Without /proc
+    (macOS) the mapped size is unknown and macOS does not enforce RLIMIT_AS: the address space is left uncapped."""
+    vm_size = _mapped_bytes()
     limits = [
-        (resource.RLIMIT_AS, vm_size + memory_bytes),
+        *([(resource.RLIMIT_AS, vm_size + memory_bytes)] if vm_size is not None else []),
         (resource.RLIMIT_CPU, cpu_seconds),
         (resource.RLIMIT_FSIZE, file_bytes),
         (resource.RLIMIT_CORE, 0),

@@ -149,9 +149,19 @@ def _fork(message: dict, fds: list[int], control: socket.socket, wake: tuple[int
     control.send(json.dumps({"forked": message["token"], "pid": pid}).encode())
 
 
+def _control_pair() -> tuple[socket.socket, socket.socket]:
+    """The dispatcher's and the template's ends: SOCK_SEQPACKET (a closed end reads as EOF), or, where unix
+    sockets have no SOCK_SEQPACKET (macOS), SOCK_DGRAM, whose messages keep their bounds too but whose closed end
+    says nothing: the dispatcher then stops the template itself (`Dispatcher.serve`)."""
+    try:
+        return socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    except OSError:
+        return socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+
+
 def start_template(preloaded: list[str]) -> tuple[socket.socket, int]:
     """Fork the template from this warm, still request-free process; return the control socket and its pid."""
-    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    ours, theirs = _control_pair()
     pid = os.fork()
     if pid == 0:
         code = 0
@@ -286,7 +296,13 @@ class Dispatcher:
                 self._readable(fd)
             self._settle_jobs()
             self._drop_closed_channels()
+        datagrams = self.control.type == socket.SOCK_DGRAM
         self.control.close()
+        if datagrams:  # no EOF reaches the template through a datagram pair (macOS): end it
+            try:
+                os.kill(self.template_pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     # ---- waiting ----
 
