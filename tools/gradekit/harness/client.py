@@ -100,7 +100,7 @@ class Zygote:
         else:
             self.process = subprocess.Popen(
                 [self.python, "-I", "-c", ZYGOTE_BOOTSTRAP.format(main="main()")], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, env=zygote_environment(), cwd=self.scratch,
+                stdout=subprocess.PIPE, env=zygote_environment(self.scratch), cwd=self.scratch,
             )
             self._send_fd, self._reply_fd = self.process.stdin.fileno(), self.process.stdout.fileno()
         wire.write_frame(self._send_fd, {"preload": self.preload, "jobs": self.jobs})
@@ -236,11 +236,13 @@ def reference_key(probe_files: list[Path], probe: str, tree: dict, blobs: list[b
     return digest.hexdigest()
 
 
-def zygote_environment() -> dict:
-    """The environment of the pool and every worker: an allow-list of the judge's (no token or secret can pass)."""
+def zygote_environment(scratch: Path) -> dict:
+    """The environment of the pool and every worker: an allow-list of the judge's (no token or secret can pass),
+    with temporary files (torch's caches among them) in the pool's own scratch, removed with it."""
     env = {k: v for k, v in os.environ.items() if k in ENVIRONMENT or k.startswith(ENVIRONMENT_PREFIXES)}
     env.setdefault("PATH", os.defpath)
     env["MPLBACKEND"] = "Agg"
+    env["TMPDIR"] = str(scratch)
     return env
 
 
@@ -279,7 +281,7 @@ def start_shared_zygote(path: Path, jobs: int, preload: list[str], python: str =
     """
     call = f"main_shared({str(path)!r}, {int(jobs)}, {list(preload)!r})"
     process = subprocess.Popen([python, "-I", "-c", ZYGOTE_BOOTSTRAP.format(main=call)], stdin=subprocess.PIPE,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=zygote_environment(),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=zygote_environment(path.parent),
                                cwd=path.parent)
     line = process.stderr.readline()
     if b"ready" not in line:

@@ -196,12 +196,13 @@ def _close_others(keep: set[int]) -> None:
                 pass
 
 
-def _private_tmp(workdir: Path) -> None:
-    """Temporary files in the worker's own folder, not in a /tmp every worker shares (no namespace gave one)."""
-    os.environ["TMPDIR"] = str(workdir)
+def _temporary_folder(folder: str) -> None:
+    """Temporary files go to `folder`, for this process and the student's (the pool's own folder, remembered by
+    `tempfile` before the view narrowed, is out of reach now)."""
+    os.environ["TMPDIR"] = folder
     tempfile = sys.modules.get("tempfile")
     if tempfile is not None:
-        tempfile.tempdir = str(workdir)
+        tempfile.tempdir = folder
 
 
 def main(request_fd: int, result_fd: int, keep: set[int]) -> None:
@@ -254,8 +255,8 @@ def serve(request: dict, blobs: list[bytes], result_fd: int, keep: set[int] = fr
         with writing:
             wire.write_frame(result_fd, header, frame_blobs)
 
-    if confinement.layer != sandbox.NAMESPACES:
-        _private_tmp(workdir)
+    # a namespace's /tmp is private; without one, the shared /tmp is no place for a submission's files
+    _temporary_folder("/tmp" if confinement.layer == sandbox.NAMESPACES else str(workdir))
     reply: dict = dict(confinement.header())
     if request.get("reference"):  # the grader's own code alone: no student's process to start
         sandbox.not_dumpable()
