@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from gradekit.harness.feedback import expect, fail, fmt, same_tensor
+from gradekit.checks import expect, fail, fmt, same_tensor
 
 pytestmark = pytest.mark.exercise("2_3_1.ex2")
 

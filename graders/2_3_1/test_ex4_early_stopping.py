@@ -2,7 +2,7 @@
 
 import pytest
 
-from gradekit.harness.feedback import expect, fail, fmt
+from gradekit.checks import expect, fail, fmt
 
 pytestmark = pytest.mark.exercise("2_3_1.ex4")
 

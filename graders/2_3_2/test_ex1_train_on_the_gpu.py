@@ -5,7 +5,7 @@ The loop runs on a GPU (real, or gradekit's simulated one on CPU-only machines) 
 
 import pytest
 
-from gradekit.harness.feedback import expect, fail, fmt
+from gradekit.checks import expect, fail, fmt
 
 pytestmark = pytest.mark.exercise("2_3_2.ex1")
 

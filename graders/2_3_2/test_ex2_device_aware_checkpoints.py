@@ -2,7 +2,7 @@
 
 import pytest
 
-from gradekit.harness.feedback import expect, fail, same_tensor
+from gradekit.checks import expect, fail, same_tensor
 
 pytestmark = pytest.mark.exercise("2_3_2.ex2")
 

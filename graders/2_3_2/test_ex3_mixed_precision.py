@@ -7,7 +7,7 @@ that notes each step; it watches the precision the Linear layers ran in with for
 import numpy as np
 import pytest
 
-from gradekit.harness.feedback import expect, fail
+from gradekit.checks import expect, fail
 
 pytestmark = pytest.mark.exercise("2_3_2.ex3")
 

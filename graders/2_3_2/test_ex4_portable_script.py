@@ -6,7 +6,7 @@ on one resumes on the other. The comparisons use the lesson's loop on the same s
 
 import pytest
 
-from gradekit.harness.feedback import expect, fail, fmt, same_tensor
+from gradekit.checks import expect, fail, fmt, same_tensor
 
 pytestmark = pytest.mark.exercise("2_3_2.ex4")
 

@@ -7,7 +7,7 @@ layout), never None, so a loader that needs its root works unchanged.
 
 import pytest
 
-from gradekit.harness.feedback import expect, fail
+from gradekit.checks import expect, fail
 
 pytestmark = [pytest.mark.exercise("2_3_3.ex1"), pytest.mark.time_limit(120)]
 

@@ -6,7 +6,7 @@ it gives on weights and inputs the grader chose, checked against the student's m
 
 import pytest
 
-from gradekit.harness.feedback import expect, fail
+from gradekit.checks import expect, fail
 
 LAYERS = ("Flatten", "Linear", "BatchNorm1d", "ReLU", "Dropout", "Softmax", "LogSoftmax")
 

@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gradekit.harness.feedback import expect, fail
-from gradekit.harness.strategies import grading_settings
+from gradekit.checks import expect, fail, grading_settings
 
 pytestmark = pytest.mark.exercise("2_3_3.ex4")
 

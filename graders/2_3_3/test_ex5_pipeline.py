@@ -6,7 +6,7 @@ student's network (checked against the student's model on secret inputs), never 
 
 import pytest
 
-from gradekit.harness.feedback import expect, fail, figure
+from gradekit.checks import expect, fail, figure
 
 CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 CONFIG = {"epochs": 8, "patience": 2, "batch_size": 64, "lr": 0.002, "weight_decay": 0.0,

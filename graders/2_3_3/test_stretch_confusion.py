@@ -4,8 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gradekit.harness.feedback import expect
-from gradekit.harness.strategies import grading_settings
+from gradekit.checks import expect, grading_settings
 
 pytestmark = pytest.mark.exercise("2_3_3.stretch")
 

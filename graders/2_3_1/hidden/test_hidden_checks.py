@@ -3,8 +3,9 @@
 import pytest
 from hypothesis import given
 
-from gradekit.harness.feedback import expect, fail, fmt, same_tensor
-from gradekit.harness.strategies import early_stopping_cases, grading_settings
+from gradekit.checks import expect, fail, fmt, same_tensor
+from gradekit.checks import grading_settings
+from gradekit.harness.strategies import early_stopping_cases
 
 
 def expected_stops(case: dict, strict: bool) -> list[bool]:

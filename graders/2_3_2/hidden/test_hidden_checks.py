@@ -4,7 +4,7 @@ a GPU-to-CPU crash and resume with the student's own checkpoint functions, expli
 import numpy as np
 import pytest
 
-from gradekit.harness.feedback import expect, fail, fmt, same_tensor
+from gradekit.checks import expect, fail, fmt, same_tensor
 
 
 def no_error(out: dict, doing: str) -> None:

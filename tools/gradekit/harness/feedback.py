@@ -98,6 +98,18 @@ def same_tensor(actual: WireTensor, expected: WireTensor, what: str) -> None:
     expect(actual.equal(expected), f"{what}: values differ (largest difference {actual.max_abs_diff(expected):.3g})")
 
 
+def close_tensor(actual: WireTensor, expected: WireTensor, what: str, *, rtol: float = 1e-5,
+                 atol: float = 1e-6) -> None:
+    """Fail unless two tensors have the same dtype and shape and values within tolerance (for gradients, losses,
+    anything computed in another order), saying by how much they differ."""
+    __tracebackhide__ = True
+    expect(isinstance(actual, WireTensor), f"{what}: expected a tensor, got {type(actual).__name__}")
+    expect(actual.shape == expected.shape, f"{what}: shape {list(actual.shape)}, expected {list(expected.shape)}")
+    expect(actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype}, expected {expected.dtype}")
+    expect(actual.close(expected, rtol, atol), f"{what}: values differ (largest difference "
+                                               f"{actual.max_abs_diff(expected):.3g}; allowed {atol:g} + {rtol:g} × |expected|)")
+
+
 def fmt(values, digits: int = 4) -> str:
     """Format a list of floats compactly for a message."""
     return "[" + ", ".join(f"{v:.{digits}f}" for v in values) + "]"

@@ -1,7 +1,7 @@
 """The pytest plugin behind `pytest graders/<lesson>`: options, markers, the `run` fixture, the score table.
 
 Grader tests live in graders/<lesson>/ (public) and graders/<lesson>/hidden/ (CI only). Each carries one
-`exercise("2_3_1.ex3")` marker and optionally `points(n)`. They reach the student's code only through the
+`exercise("2_3_1.ex3")` marker and one `points(n)` marker. They reach the student's code only through the
 `run` fixture, which calls a probe in a worker process and hands back plain data.
 """
 
@@ -60,7 +60,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for line in (
         "exercise(id): the exercise a grader check belongs to, e.g. exercise('2_3_1.ex3')",
-        "points(n): what a grader check is worth (default 1)",
+        "points(n): what a grader check is worth (required; 0 = shown, not scored)",
         "hidden: a check that only course staff and CI run (--hidden)",
         "time_limit(seconds): wall-clock limit for each worker call of a check",
     ):
@@ -215,9 +215,13 @@ class GradingSession:
                 drop.append(item)
                 continue
             points = item.get_closest_marker("points")
+            if (points is None or len(points.args) != 1 or isinstance(points.args[0], bool)
+                    or not isinstance(points.args[0], (int, float)) or not points.args[0] >= 0):
+                raise pytest.UsageError(f"{item.nodeid}: a grader check needs @pytest.mark.points(n) with a number "
+                                        f"n >= 0 (0 for a check that is shown but not scored)")
             self.results[item.nodeid] = CheckResult(
                 nodeid=item.nodeid, name=item.name, lesson=lesson.id, exercise=exercise,
-                max_points=float(points.args[0]) if points else 1.0,
+                max_points=float(points.args[0]),
                 hidden=item.get_closest_marker("hidden") is not None, title=check_title(item),
             )
             keep.append(item)

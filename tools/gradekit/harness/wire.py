@@ -60,6 +60,13 @@ class WireTensor:
             return 0.0
         return float(np.max(np.abs(self.array.astype(np.float64) - other.array.astype(np.float64))))
 
+    def close(self, other: "WireTensor", rtol: float, atol: float) -> bool:
+        """Same shape, and every value within atol + rtol * |other| (NaN never close; infinities must match)."""
+        if self.shape != other.shape:
+            return False
+        return bool(np.allclose(self.array.astype(np.float64), other.array.astype(np.float64),
+                                rtol=rtol, atol=atol, equal_nan=False))
+
 
 # ---- encoding (worker side) ----------------------------------------------------------------------
 
