@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.gradekit-installed
 
-.PHONY: setup dataset build verify test bench docker-engine gradescope-check browser-check chromium
+.PHONY: setup dataset build verify test bench attacks-uid docker-engine gradescope-check browser-check chromium
 
 setup: $(STAMP) dataset
 
@@ -43,6 +43,11 @@ bench: setup
 # installed and the engine started where this runs as root; the test is skipped, saying why, where Docker cannot run.
 gradescope-check: setup docker-engine
 	$(PY) -m pytest tests/test_gradescope_container.py -m platform -v -s -rs
+
+# The attack corpus graded in the `uid` layer (no namespaces), the one Gradescope's container gets: as root, with a
+# venv whose interpreter other users can read (the worker drops to a uid of its own), e.g. VENV=/opt/venv.
+attacks-uid: setup
+	GRADEKIT_ATTACK_LAYER=uid $(PY) -m pytest tests/test_attacks.py -q -rA
 
 docker-engine:
 	@if ! command -v dockerd >/dev/null 2>&1 || ! command -v mmdebstrap >/dev/null 2>&1; then \

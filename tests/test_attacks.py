@@ -31,6 +31,9 @@ TEXT_FILES = (".json", ".md", ".xml", ".csv", ".html")  # every report a student
 ATTACKS = Path(__file__).parent / "attacks"
 MARKER = "# ---- attack ----"
 LESSONS = sorted(p.name for p in ATTACKS.iterdir() if p.is_dir())
+# `GRADEKIT_ATTACK_LAYER=uid` (make attacks-uid, as root) grades the corpus in the layer Gradescope's container gets.
+LAYER = os.environ.get("GRADEKIT_ATTACK_LAYER", "auto")
+LAYER_OPTIONS = ("--sandbox-layer", LAYER)
 SECRETS = {"GRADEKIT_SECRET_TOKEN": "gk-secret-5e1f", "GITHUB_TOKEN": "ghp_5e1f_judge_only", "CI_JOB_TOKEN": "cj-5e1f"}
 
 
@@ -127,7 +130,8 @@ class Batch:
         own_tmp.mkdir()
         os.environ["TMPDIR"], tempfile.tempdir = str(own_tmp), str(own_tmp)
         try:
-            grades = grade_batch(ROOT, lesson, sources, self.out, GradeOptions(jobs=2, time_limit_factor=0.5))
+            grades = grade_batch(ROOT, lesson, sources, self.out, GradeOptions(jobs=2, time_limit_factor=0.5,
+                                                                                 extra=LAYER_OPTIONS))
         finally:
             tempfile.tempdir = None
             for name, value in saved.items():
@@ -169,6 +173,8 @@ def test_attack_scores_no_more_than_its_honest_work(batch_of, lesson, attack):
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_reports_and_the_judges_files_survive_every_attack(batch_of, lesson):
     batch = batch_of(lesson)
+    if LAYER != "auto":
+        assert batch.grades["classmate"].sandbox == {LAYER}, batch.grades["classmate"].sandbox
     assert batch.decoy.read_text() == "the judge's own file"
     assert not Path(f"{batch.decoy}.daemon").exists(), "a daemon outlived its worker"
     assert batch.grades["classmate"].score == batch.grades["classmate"].max_score

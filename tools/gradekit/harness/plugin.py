@@ -49,6 +49,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="memory a worker may use beyond the warm process (default 4)")
     group.addoption("--worker-jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
                     help="workers running at once (default: 2, or 1 on a one-core machine)")
+    group.addoption("--sandbox-layer", choices=("auto", "uid"), default="auto",
+                    help="auto: the strongest confinement the machine allows (default); uid: skip namespaces, as "
+                         "in a container with Docker's default seccomp (Gradescope), to see what grading there does")
     group.addoption("--feedback-dir", metavar="DIR",
                     help="write the feedback page and its pictures to DIR/<lesson>/ (default: a feedback/ folder "
                          "beside the graded file)")
@@ -278,7 +281,8 @@ class GradingSession:
         marker = item.get_closest_marker("time_limit")
         seconds = time_limit or (marker.args[0] if marker else DEFAULT_TIME_LIMIT)
         limits = Limits(seconds=seconds * self.config.getoption("time_limit_factor"),
-                        memory_bytes=int(self.config.getoption("worker_memory_gb") * 1024**3))
+                        memory_bytes=int(self.config.getoption("worker_memory_gb") * 1024**3),
+                        sandbox=self.config.getoption("sandbox_layer"))
         key = (lesson.id, tuple(map(str, probe_files)), probe, args_key(args), limits.seconds, reference)
         return key, probe_files, limits
 
