@@ -35,10 +35,12 @@ pytestmark = pytest.mark.exercise("9_9_9.ex1")
 def test_doubles(run):
     expect(run("double", x=21) == 42, "double(21) should be 42")
 
+@pytest.mark.points(1)
 def test_doubles_zero(run):
     """double(0) is 0: nothing doubled is still nothing."""
     expect(run("double", x=0) == 0, "double(0) should be 0")
 
+@pytest.mark.points(1)
 def test_skipped_check_earns_nothing(run):
     pytest.skip("not gradable here")
 '''
@@ -103,6 +105,31 @@ def test_a_check_without_an_exercise_marker_is_refused(lesson):
     assert "needs exactly one @pytest.mark.exercise" in result.stderr.str() + result.stdout.str()
 
 
+UNPOINTED = '''
+import pytest
+
+@pytest.mark.exercise("9_9_9.ex1")
+{points}
+def test_counts_for_nothing_anyone_said(run):
+    assert run("double", x=1) == 2
+'''
+
+
+@pytest.mark.parametrize("points", ["", "@pytest.mark.points()", "@pytest.mark.points(-1)",
+                                    "@pytest.mark.points('2')", "@pytest.mark.points(True)",
+                                    "@pytest.mark.points(1, 2)"],
+                         ids=["missing", "empty", "negative", "text", "bool", "two"])
+def test_a_check_without_a_number_of_points_is_a_usage_error(lesson, points):
+    """A check must say what it is worth: no default, so a forgotten points(n) cannot pass as 1 point."""
+    (lesson.path / "graders/9_9_9/test_unpointed.py").write_text(UNPOINTED.format(points=points))
+    result = lesson.runpytest_inprocess("graders/9_9_9")
+    said = result.stderr.str() + result.stdout.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, said
+    assert ("test_unpointed.py::test_counts_for_nothing_anyone_said: a grader check needs "
+            "@pytest.mark.points(n) with a number n >= 0") in said
+    assert "passed" not in said.split("short test summary")[0].lower(), "no check runs beside a malformed one"
+
+
 def test_a_wrong_submission_gets_the_checks_message(lesson):
     (lesson.path / "wrong.py").write_text("def double(x):\n    return x + 2\n")
     result = lesson.runpytest_subprocess("graders/9_9_9", "--submission", "wrong.py")
@@ -113,6 +140,7 @@ def test_os_exit_in_a_probe_fails_only_that_check(lesson):
     (lesson.path / "graders/9_9_9/test_exit.py").write_text(textwrap.dedent('''
         import pytest
         pytestmark = pytest.mark.exercise("9_9_9.ex1")
+        @pytest.mark.points(1)
         def test_exit(run):
             run("exit_now")
     '''))
@@ -149,7 +177,7 @@ def test_triples_too(run):
 @pytest.fixture
 def full_marks(lesson):
     """The lesson with every scored check passing (no skip) and a failing stretch check worth 0 points."""
-    (lesson.path / "graders/9_9_9/test_ex1.py").write_text(CHECKS.split("def test_skipped")[0])
+    (lesson.path / "graders/9_9_9/test_ex1.py").write_text(CHECKS.split("@pytest.mark.points(1)\ndef test_skipped")[0])
     (lesson.path / "graders/9_9_9/test_stretch.py").write_text(STRETCH)
     return lesson
 

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -98,8 +99,8 @@ def test_only_student_files_ship(bundle):
     assert harness | {"tools/gradekit/__init__.py"} <= package
     notebook = ROOT / "tools/gradekit/notebook.py"
     assert ("tools/gradekit/notebook.py" in package) == notebook.exists()
-    assert package - harness - {"tools/gradekit/__init__.py", "tools/gradekit/notebook.py",
-                                "tools/gradekit/probe.py"} == set(), "probe.py: what the public probes import"
+    assert package - harness - {"tools/gradekit/__init__.py", "tools/gradekit/notebook.py", "tools/gradekit/probe.py",
+                                "tools/gradekit/checks.py"} == set(), "probe.py and checks.py: what public graders import"
 
 
 def test_the_manifest_recognises_the_shipped_starter_as_untouched(bundle):
@@ -167,6 +168,20 @@ def test_releasing_twice_gives_the_same_zip(tmp_path):
     assert again.zip.read_bytes() == first.zip.read_bytes()
     with zipfile.ZipFile(again.zip) as archive:
         assert {info.date_time for info in archive.infolist()} == {release.ZIP_DATE}
+
+
+def test_the_course_and_its_modules_are_named_from_pyproject(bundle):
+    """[tool.gradekit] names the course and its modules; each lesson's module comes from its id."""
+    course = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["gradekit"]
+    assert release.course_words(course, ["2_3_1", "2_3_2"]) == "module 2.3 (Practical Patterns) of the PyTorch course"
+    assert release.course_words(course, ["2_3_1", "2_1_4", "2_1_1"]) == \
+        "modules 2.1 (PyTorch Core) and 2.3 (Practical Patterns) of the PyTorch course"
+    assert release.course_words({"course": "a new course"}, ["10_2_1", "9_1_1"]) == "modules 9.1 and 10.2 of a new course"
+    result, unpacked = bundle
+    readme = (unpacked / "README.md").read_text()
+    assert readme.startswith("# Exercises and their checks: module 2.3 (Practical Patterns) of the PyTorch course")
+    assert "## Data" in readme and "set `DATA_ROOT`" in readme, "2.3.1's words on its data, from [tool.gradekit.data]"
+    assert release.data_section(course["data"], ["2_3_2"]) == "", "a lesson without data gets no Data section"
 
 
 # ---- the leak audit ----------------------------------------------------------------------------------------
@@ -294,6 +309,7 @@ def test_the_command_reports_what_it_wrote_and_refuses_unknown_lessons(tmp_path,
 # ---- grading inside the unpacked bundle ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_starter_scores_zero_on_every_public_check(bundle):
     _, folder = bundle
     report, output = grade_in_bundle(folder, bundle_env())  # the root conftest.py loads the bundle's plugin
@@ -308,6 +324,7 @@ def test_the_starter_scores_zero_on_every_public_check(bundle):
     assert report["lessons"][LESSON]["points"] == 0 and report["lessons"][LESSON]["max_points"] > 0
 
 
+@pytest.mark.slow
 def test_the_reference_solution_copied_in_scores_every_point(bundle, tmp_path):
     _, folder = bundle
     reference = solved_module(ROOT, LESSON, tmp_path)
@@ -329,6 +346,7 @@ def test_the_reference_solution_copied_in_scores_every_point(bundle, tmp_path):
     assert report["lessons"][LESSON]["points"] == report["lessons"][LESSON]["max_points"] > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solved", [True, False], ids=["reference", "starter"])
 def test_the_notebook_checks_run_from_the_installed_bundle(bundle, mnist_parameters, monkeypatch, solved):
     """The release notebook, executed with nbclient inside the unpacked bundle (its package first on the
