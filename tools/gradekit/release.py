@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 TEMPLATES = Path(__file__).resolve().parent / "release_files"
-COURSE = "module 2.3 (Practical Patterns) of the PyTorch course"
 BUNDLE_NAME = "gradekit-student"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: the same bytes on every release
 
 # What students never get: the instructor's tools. Reaching one through an import fails the release.
-INSTRUCTOR_ONLY = ("gradekit.build", "gradekit.grading", "gradekit.verify", "gradekit.cli", "gradekit.release")
+INSTRUCTOR_ONLY = ("gradekit.build", "gradekit.grading", "gradekit.verify", "gradekit.cli", "gradekit.release",
+                   "gradekit.lesson_parts")
 # Grader files that hold the solution's recipe or the hidden checks.
 GRADER_ONLY = ("hidden", "reference_artifacts.py")
 # Modules of the package that students get whether or not a grader imports them (under tools/).
@@ -42,18 +42,6 @@ DISTRIBUTIONS = {
 }
 ALWAYS_INSTALLED = ("ipykernel",)  # to run the release notebooks in Jupyter or an editor
 NOTEBOOK_EXTRA = ("jupyterlab",)  # `pip install -e ".[notebook]"`: a notebook front-end on a fresh machine
-# Only the lessons in a bundle get their words on data (README's "Data" section).
-DATA_NOTES = {
-    "2_3_1": "**2.3.1 (MNIST)**: torchvision downloads MNIST into `data/` beside the notebook on first use. "
-             "Offline, or with your own copy, set `DATA_ROOT` in the notebook's settings cell to a folder holding "
-             "MNIST's original files (`train-images-idx3-ubyte.gz`, `train-labels-idx1-ubyte.gz`, "
-             "`t10k-images-idx3-ubyte.gz`, `t10k-labels-idx1-ubyte.gz`), directly or in `MNIST/raw/` inside it; "
-             "nothing is downloaded then (the folder must be writable: torchvision unpacks the files beside "
-             "them). With only the two `t10k-*` files, also set `OFFLINE_SPLIT = True`.",
-    "2_3_3": "**2.3.3 (Fashion-MNIST)**: found where Debian's `dataset-fashion-mnist` puts it, else downloaded "
-             "by torchvision on first use.",
-}
-
 MIN_SECRET_CHARS = 24  # shorter solution lines and strings are idioms (`model.eval()`), not answers
 MIN_NUMBER_DIGITS = 4  # hidden numbers with fewer significant digits are seeds and tolerances
 
@@ -357,7 +345,8 @@ def student_texts(root: Path, lessons: list[str], manifests: dict, dependencies:
 
     from . import __version__
 
-    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    settings = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    project, course = settings["project"], settings.get("tool", {}).get("gradekit", {})
     first = manifests[lessons[0]]
     exercises = first["exercises"]
     example = next((e for e in exercises if e["number"] == "3"), exercises[-1])
@@ -366,7 +355,7 @@ def student_texts(root: Path, lessons: list[str], manifests: dict, dependencies:
     rows = "\n".join(f"| {m['lesson']} | {m['title']} | `assignments/{m['lesson']}/{m['module']}` | "
                      f"`assignments/{m['lesson']}/{m['notebook']}` |" for m in (manifests[x] for x in lessons))
     values = {
-        "course": COURSE,
+        "course": course_words(course, lessons),
         "name": BUNDLE_NAME,
         "version": __version__,
         "lessons": ", ".join(f"{m['title']}" for m in (manifests[x] for x in lessons)),
@@ -382,7 +371,7 @@ def student_texts(root: Path, lessons: list[str], manifests: dict, dependencies:
         "python": re.sub(r"^>=\s*([\d.]+)$", r"\1 or newer", project.get("requires-python", ">=3.10")),
         "dependencies": "\n".join(f"    {json.dumps(spec)}," for spec in dependencies),
         "notebook_dependencies": "\n".join(f"    {json.dumps(spec)}," for spec in notebook_requirements(root)),
-        "data_section": data_section(lessons),
+        "data_section": data_section(course.get("data", {}), lessons),
         "dependency_names": ", ".join(re.match(r"[A-Za-z0-9_.-]+", d).group(0) for d in dependencies),
         "notebook_section": notebook_section(example["id"]) if "tools/gradekit/notebook.py" in files else "",
         "phrases": "\n".join(f"- **\"{phrase}\"**: {meaning}" for phrase, meaning in PHRASES if phrase in graders),
@@ -394,10 +383,25 @@ def student_texts(root: Path, lessons: list[str], manifests: dict, dependencies:
     return out
 
 
-def data_section(lessons: list[str]) -> str:
-    """The README's words on where each lesson's data comes from (none when no lesson of the bundle needs any)."""
-    notes = [textwrap.fill(DATA_NOTES[lesson], 112) for lesson in lessons if lesson in DATA_NOTES]
-    return "## Data\n\n" + "\n\n".join(notes) + "\n\n" if notes else ""
+def lesson_module(lesson: str) -> str:
+    """The course module a lesson belongs to, read from its id: 2_3_1 → 2.3."""
+    return ".".join(lesson.split("_")[:-1])
+
+
+def course_words(course: dict, lessons: list[str]) -> str:
+    """'module 2.3 (Practical Patterns) of the PyTorch course': the course and its modules' names come from
+    pyproject.toml's [tool.gradekit] (`course`, `modules`), the modules from the bundle's lesson ids."""
+    modules = sorted({lesson_module(lesson) for lesson in lessons}, key=lambda m: [int(x) for x in m.split(".")])
+    names = [f"{m} ({course['modules'][m]})" if m in course.get("modules", {}) else m for m in modules]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{'module' if len(names) == 1 else 'modules'} {listed} of {course.get('course', 'the course')}"
+
+
+def data_section(notes: dict[str, str], lessons: list[str]) -> str:
+    """The README's words on where each lesson's data comes from ([tool.gradekit.data] in pyproject.toml; none
+    when no lesson of the bundle needs any)."""
+    found = [textwrap.fill(notes[lesson], 112) for lesson in lessons if lesson in notes]
+    return "## Data\n\n" + "\n\n".join(found) + "\n\n" if found else ""
 
 
 def notebook_section(exercise: str) -> str:
