@@ -12,6 +12,8 @@ import pytest
 from gradekit.notebooks import reference_notebook
 from gradekit.verify import grade, solved_module
 
+pytestmark = pytest.mark.slow  # grades notebooks
+
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted(p.name for p in (ROOT / "graders").iterdir()
                  if p.is_dir() and (ROOT / "assignments" / p.name / "manifest.json").exists())

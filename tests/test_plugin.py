@@ -75,6 +75,7 @@ def lesson(pytester: pytest.Pytester):
     return pytester
 
 
+@pytest.mark.slow
 def test_score_table_and_json_report(lesson):
     result = lesson.runpytest_subprocess("graders/9_9_9", "--grade-json", "report.json")
     result.stdout.fnmatch_lines(["*9.9.9 · Doubling*", "*9_9_9.ex1  Double it*2/3*3/4*",
@@ -84,6 +85,7 @@ def test_score_table_and_json_report(lesson):
     assert {c["name"]: c["status"] for c in report["checks"]}["test_skipped_check_earns_nothing"] == "failed"
 
 
+@pytest.mark.slow
 def test_hidden_checks_only_with_the_flag(lesson):
     public = lesson.runpytest_subprocess("graders/9_9_9")
     assert "test_hidden_double" not in public.stdout.str()
@@ -93,6 +95,7 @@ def test_hidden_checks_only_with_the_flag(lesson):
     assert "incl. 1 hidden checks" in everything.stdout.str()
 
 
+@pytest.mark.slow
 def test_exercise_option_selects_one_exercise(lesson):
     lesson.runpytest_subprocess("graders/9_9_9", "--hidden", "--exercise", "ex2", "--grade-json", "r.json")
     report = json.loads((lesson.path / "r.json").read_text())
@@ -130,12 +133,14 @@ def test_a_check_without_a_number_of_points_is_a_usage_error(lesson, points):
     assert "passed" not in said.split("short test summary")[0].lower(), "no check runs beside a malformed one"
 
 
+@pytest.mark.slow
 def test_a_wrong_submission_gets_the_checks_message(lesson):
     (lesson.path / "wrong.py").write_text("def double(x):\n    return x + 2\n")
     result = lesson.runpytest_subprocess("graders/9_9_9", "--submission", "wrong.py")
     result.stdout.fnmatch_lines(["*graded: *wrong.py (module)*", "*double(21) should be 42*"])
 
 
+@pytest.mark.slow
 def test_os_exit_in_a_probe_fails_only_that_check(lesson):
     (lesson.path / "graders/9_9_9/test_exit.py").write_text(textwrap.dedent('''
         import pytest
@@ -149,6 +154,7 @@ def test_os_exit_in_a_probe_fails_only_that_check(lesson):
     assert statuses["test_exit"] == "failed" and statuses["test_doubles"] == "passed"
 
 
+@pytest.mark.slow
 def test_junit_xml_carries_exercise_and_points(lesson):
     lesson.runpytest_subprocess("graders/9_9_9", "--junitxml", "junit.xml")
     xml = (lesson.path / "junit.xml").read_text()
@@ -156,6 +162,7 @@ def test_junit_xml_carries_exercise_and_points(lesson):
     assert '<property name="points" value="2.0" />' in xml and '<property name="max_points" value="2.0" />' in xml
 
 
+@pytest.mark.slow
 def test_grading_works_beside_a_conftest(lesson):
     (lesson.path / "conftest.py").write_text("import pytest\n\n@pytest.fixture\ndef unrelated():\n    return 1\n")
     result = lesson.runpytest_subprocess("graders/9_9_9")
@@ -182,6 +189,7 @@ def full_marks(lesson):
     return lesson
 
 
+@pytest.mark.slow
 def test_a_failing_check_worth_no_points_does_not_fail_a_full_score(full_marks):
     result = full_marks.runpytest_subprocess("graders/9_9_9", "--grade-json", "r.json")
     out = result.stdout.str()
@@ -197,6 +205,7 @@ def test_a_failing_check_worth_no_points_does_not_fail_a_full_score(full_marks):
     assert "failed, not scored" in page and "✗" not in page
 
 
+@pytest.mark.slow
 def test_a_scored_failure_still_fails_the_run_beside_a_stretch_failure(full_marks):
     (full_marks.path / "assignments/9_9_9/doubling.py").write_text("def double(x):\n    return x - 1\n")
     result = full_marks.runpytest_subprocess("graders/9_9_9")
@@ -205,6 +214,7 @@ def test_a_scored_failure_still_fails_the_run_beside_a_stretch_failure(full_mark
                                  "Not scored (0 points), but worth a look:", "*2 failed*1 xfailed*"])
 
 
+@pytest.mark.slow
 def test_reports_name_the_file_and_each_check_as_a_student_knows_them(lesson):
     (lesson.path / "assignments/9_9_9/doubling.py").write_text("def double(x):\n    return x + 2\n")
     result = lesson.runpytest_subprocess("graders/9_9_9", "--grade-json", "r.json")
@@ -226,6 +236,7 @@ def test_reports_name_the_file_and_each_check_as_a_student_knows_them(lesson):
     assert '<b title="test_doubles_zero">' in page, "the check's id stays at hand for course staff"
 
 
+@pytest.mark.slow
 def test_a_file_named_with_submission_outside_the_course_is_named_by_its_name(lesson, tmp_path):
     elsewhere = tmp_path / "somewhere" / "deep" / "doubling.py"
     elsewhere.parent.mkdir(parents=True)
@@ -238,6 +249,7 @@ def test_a_file_named_with_submission_outside_the_course_is_named_by_its_name(le
     named.stdout.fnmatch_lines(["graded: alice/doubling.py (module) — named with --submission"])
 
 
+@pytest.mark.slow
 def test_the_feedback_page_lands_outside_the_folder_handed_in(lesson):
     result = lesson.runpytest_subprocess("graders/9_9_9")
     assert (lesson.path / "feedback/9_9_9/feedback.html").is_file()
