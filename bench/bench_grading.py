@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ALONE = {"2_3_3": "test_best_model_reaches_88_percent"}
 sys.path.insert(0, str(ROOT / "tools"))
 
-from gradekit.build.pipeline import lesson_sources  # noqa: E402
+from gradekit.assign.pipeline import lesson_sources  # noqa: E402
 from gradekit.verify import solved_module  # noqa: E402
 
 

@@ -17,9 +17,9 @@ import nbformat
 import pytest
 import yaml
 
-from gradekit.build.outputs import release_notebook
-from gradekit.build.pipeline import lesson_sources
-from gradekit.build.source import read_source
+from gradekit.assign.outputs import release_notebook
+from gradekit.assign.pipeline import lesson_sources
+from gradekit.assign.source import read_source
 from gradekit.cli import main as gradekit
 from gradekit.grading.batch import GradeOptions, grade_batch
 from gradekit.grading.checks import read_checks

@@ -87,7 +87,7 @@ def test_only_student_files_ship(bundle):
     for name in result.files:
         parts = Path(name).parts
         assert "hidden" not in parts and "solutions" not in parts and "tests" not in parts, name
-        assert "corpus" not in parts and "build" not in parts and "__pycache__" not in parts, name
+        assert "corpus" not in parts and "assign" not in parts and "__pycache__" not in parts, name
         assert Path(name).name not in ("reference_artifacts.py", "verify.py", "cli.py", "release.py"), name
         assert "grading" not in parts and "release_files" not in parts, name
     graders = {name for name in result.files if name.startswith("graders/")}
@@ -245,7 +245,7 @@ def test_a_leak_stops_the_release_before_anything_is_written(tmp_path, monkeypat
 def fake_root(tmp_path: Path, files: dict[str, str]) -> Path:
     """A minimal tree with a gradekit package and a grader folder, for the import walk."""
     for name, text in {"tools/gradekit/__init__.py": "", "tools/gradekit/harness/__init__.py": "",
-                       "tools/gradekit/build/__init__.py": "", **files}.items():
+                       "tools/gradekit/assign/__init__.py": "", **files}.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
@@ -271,7 +271,7 @@ def test_imports_decide_what_ships(tmp_path):
 
 
 @pytest.mark.parametrize("text, words", [
-    ("from gradekit.build.regions import solution_text\n", "an instructor tool"),
+    ("from gradekit.assign.regions import solution_text\n", "an instructor tool"),
     ("from gradekit import verify\n", "an instructor tool"),
     ("import reference_artifacts\n", "for course staff only"),
     ("from gradekit.nowhere import x\n", "not in tools/gradekit"),
@@ -279,7 +279,7 @@ def test_imports_decide_what_ships(tmp_path):
 ])
 def test_an_import_of_something_not_shipped_fails_the_release(tmp_path, text, words):
     root = fake_root(tmp_path, {"graders/9_9_9/test_ex1.py": text, "graders/9_9_9/reference_artifacts.py": "",
-                                "tools/gradekit/verify.py": "", "tools/gradekit/build/regions.py": ""})
+                                "tools/gradekit/verify.py": "", "tools/gradekit/assign/regions.py": ""})
     with pytest.raises(ReleaseError, match=words):
         release.Imports(root).add(root / "graders/9_9_9/test_ex1.py")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gradekit.build.pipeline import build
+from gradekit.assign.pipeline import build
 from gradekit.cli import main as gradekit
 from gradekit.lesson_parts import lacking
 from gradekit.notebooks import execute, reference_notebook, stub_stops

@@ -37,8 +37,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Write assignments/ from solutions/ (or, with --check, fail when the committed files are stale)."""
-    from .build.pipeline import build
-    from .build.regions import RegionError
+    from .assign.pipeline import build
+    from .assign.regions import RegionError
 
     root = _root(args.root)
     try:

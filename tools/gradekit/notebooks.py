@@ -9,9 +9,9 @@ from pathlib import Path
 
 def reference_notebook(root: Path, lesson: str) -> str:
     """The lesson's release notebook with the solutions in place (JSON text): what a reference run executes."""
-    from .build.outputs import release_notebook
-    from .build.pipeline import lesson_sources
-    from .build.source import read_source
+    from .assign.outputs import release_notebook
+    from .assign.pipeline import lesson_sources
+    from .assign.source import read_source
 
     return release_notebook(read_source(next(iter(lesson_sources(root, [lesson])))), solved=True)
 

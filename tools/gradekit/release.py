@@ -26,7 +26,7 @@ BUNDLE_NAME = "gradekit-student"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: the same bytes on every release
 
 # What students never get: the instructor's tools. Reaching one through an import fails the release.
-INSTRUCTOR_ONLY = ("gradekit.build", "gradekit.grading", "gradekit.verify", "gradekit.cli", "gradekit.release",
+INSTRUCTOR_ONLY = ("gradekit.assign", "gradekit.grading", "gradekit.verify", "gradekit.cli", "gradekit.release",
                    "gradekit.lesson_parts", "gradekit.scaffold")
 # Grader files that hold the solution's recipe or the hidden checks.
 GRADER_ONLY = ("hidden", "reference_artifacts.py")
@@ -113,7 +113,7 @@ def release_bundle(root: Path, lessons: list[str] | None, out: Path) -> ReleaseR
 
 def chosen_lessons(root: Path, lessons: list[str] | None) -> list[str]:
     """The lessons to release, sorted: those asked for, each with a source and graders; default all of them."""
-    from .build.pipeline import lesson_sources
+    from .assign.pipeline import lesson_sources
 
     try:
         found = [p.parent.name for p in lesson_sources(root, lessons or None)]
@@ -130,9 +130,9 @@ def chosen_lessons(root: Path, lessons: list[str] | None) -> list[str]:
 
 def bundle_files(root: Path, lessons: list[str]) -> tuple[dict[str, bytes], list[str]]:
     """Every file of the bundle (path inside it → bytes) and the distributions the student side needs."""
-    from .build.outputs import lesson_outputs
-    from .build.pipeline import lesson_sources
-    from .build.source import read_source
+    from .assign.outputs import lesson_outputs
+    from .assign.pipeline import lesson_sources
+    from .assign.source import read_source
 
     files: dict[str, bytes] = {}
     manifests = {}
@@ -430,9 +430,9 @@ def collapse(text: str) -> str:
 
 def solution_secrets(root: Path) -> list[Secret]:
     """Each solution line long enough to be an answer and not already in a lesson's given text."""
-    from .build.pipeline import lesson_sources
-    from .build.regions import BEGIN, MD_BEGIN, MD_END
-    from .build.source import read_source
+    from .assign.pipeline import lesson_sources
+    from .assign.regions import BEGIN, MD_BEGIN, MD_END
+    from .assign.source import read_source
 
     given, answers = [], []
     for path in lesson_sources(root):

@@ -14,8 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .build.pipeline import build, lesson_sources
-from .build.source import read_source
+from .assign.pipeline import build, lesson_sources
+from .assign.source import read_source
 from .lesson_parts import describe, lacking
 
 
@@ -39,7 +39,7 @@ def grade(root: Path, lesson: str, submission: Path, hidden: bool = True, extra:
 def solved_module(root: Path, lesson: str, folder: Path) -> Path:
     """Write the lesson's reference module (the starter with the solutions in place) into `folder`,
     with the artifacts its graders expect beside it (trained once per source version, then cached)."""
-    from .build.outputs import starter_module
+    from .assign.outputs import starter_module
 
     source = read_source(next(p for p in lesson_sources(root, [lesson])))
     text = starter_module(source, solved=True)
