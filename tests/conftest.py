@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gradekit.notebooks import offline_mnist_root
+from gradekit.testing.notebooks import offline_mnist_root
 
 MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 

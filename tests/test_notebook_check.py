@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from gradekit.notebook import GradedCell, check, check_all, latest_versions
-from gradekit.notebooks import execute, reference_notebook
+from gradekit.testing.notebooks import execute, reference_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "2_3_1"

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from gradekit.notebooks import reference_notebook
+from gradekit.testing.notebooks import reference_notebook
 from gradekit.verify import grade, solved_module
 
 pytestmark = pytest.mark.slow  # grades notebooks

@@ -352,7 +352,7 @@ def test_the_notebook_checks_run_from_the_installed_bundle(bundle, mnist_paramet
     """The release notebook, executed with nbclient inside the unpacked bundle (its package first on the
     kernel's path, no installed plugin): with the solutions in place every check cell shows all passed; as
     shipped, every check cell shows its checks failing with "not implemented yet"."""
-    from gradekit.notebooks import execute, reference_notebook
+    from gradekit.testing.notebooks import execute, reference_notebook
 
     _, folder = bundle
     for name in [n for n in os.environ if n.startswith(("PYTEST", "GRADEKIT"))]:

@@ -11,7 +11,7 @@ import pytest
 from gradekit.assign.pipeline import build
 from gradekit.cli import main as gradekit
 from gradekit.lesson_parts import lacking
-from gradekit.notebooks import execute, reference_notebook, stub_stops
+from gradekit.testing.notebooks import execute, reference_notebook, stub_stops
 from gradekit.verify import grade, solved_module, verify, with_cell
 
 ROOT = Path(__file__).resolve().parents[1]

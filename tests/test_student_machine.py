@@ -190,7 +190,7 @@ print(repr(report))
 def test_a_colab_like_kernel_checks_the_cells_it_ran(tmp_path):
     """No JPY_SESSION_NAME, no saved notebook, the kernel's folder (/content) holding the unzipped bundle: check()
     finds the bundle inside the kernel's folder and grades the graded cells from the kernel's history."""
-    from gradekit.notebooks import reference_notebook
+    from gradekit.testing.notebooks import reference_notebook
     from gradekit.release import release_bundle
 
     content = tmp_path / "content"

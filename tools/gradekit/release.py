@@ -27,7 +27,7 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: the same bytes 
 
 # What students never get: the instructor's tools. Reaching one through an import fails the release.
 INSTRUCTOR_ONLY = ("gradekit.assign", "gradekit.grading", "gradekit.verify", "gradekit.cli", "gradekit.release",
-                   "gradekit.lesson_parts", "gradekit.scaffold")
+                   "gradekit.lesson_parts", "gradekit.scaffold", "gradekit.testing")
 # Grader files that hold the solution's recipe or the hidden checks.
 GRADER_ONLY = ("hidden", "reference_artifacts.py")
 # Modules of the package that students get whether or not a grader imports them (under tools/).
