@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from gradekit.harness.simcuda import accelerator
+from gradekit.course.simcuda import accelerator
 from gradekit.verify import grade, solved_module
 
 pytestmark = pytest.mark.slow  # trains on the simulated GPU and grades lesson 2.3.2

@@ -31,7 +31,7 @@ INSTRUCTOR_ONLY = ("gradekit.assign", "gradekit.grading", "gradekit.verify", "gr
 # Grader files that hold the solution's recipe or the hidden checks.
 GRADER_ONLY = ("hidden", "reference_artifacts.py")
 # Modules of the package that students get whether or not a grader imports them (under tools/).
-STUDENT_ROOTS = ("gradekit/harness/*.py", "gradekit/notebook.py")
+STUDENT_ROOTS = ("gradekit/harness/*.py", "gradekit/course/*.py", "gradekit/notebook.py")
 # Imports the probes' worker provides: hidden probes reach the public ones under this name.
 WORKER_ALIASES = ("lesson_probes",)
 # Import name → distribution, for every third-party module the student side may import.
@@ -475,7 +475,8 @@ def hidden_secrets(root: Path) -> list[Secret]:
     What the public graders or the package define or say as well is shared, not a secret.
     """
     public_names, public_text = set(), []
-    public_files = sorted((root / "graders").glob("*/*.py")) + sorted((root / "tools/gradekit/harness").glob("*.py"))
+    public_files = sorted((root / "graders").glob("*/*.py")) + sorted(
+        path for pattern in STUDENT_ROOTS for path in (root / "tools").glob(pattern))
     for path in public_files:
         text = path.read_text(encoding="utf-8")
         public_names |= defined_names(ast.parse(text))
