@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gradekit.harness import feedback
-from gradekit.harness.report import WaitLine
+from gradekit.reporting.report import WaitLine
 from gradekit.verify import grade, solved_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,7 +100,7 @@ def test_per_class_bars_of_the_best_model(tmp_path):
 
 
 def test_figures_are_drawn_the_same_every_time_and_bad_specs_are_refused():
-    from gradekit.harness.figures import render_png
+    from gradekit.reporting.figures import render_png
 
     feedback.figure("loss", kind="lines", series={"a": [1.0, 0.5, 0.25], "b": [1.0, 0.6, float("nan")]},
                     title="t", mark_x=2, mark_label="crash")
@@ -117,7 +117,7 @@ def test_figures_are_drawn_the_same_every_time_and_bad_specs_are_refused():
 
 
 def test_grading_without_figures_never_imports_matplotlib():
-    probe = ("import sys, gradekit.harness.plugin, gradekit.harness.feedback_page; "
+    probe = ("import sys, gradekit.harness.plugin, gradekit.reporting.feedback_page; "
              "print('matplotlib' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "False", done.stderr

@@ -95,7 +95,7 @@ def test_only_student_files_ship(bundle):
                 if p.name.startswith("test_") or p.name == "probes.py"}
     assert graders == expected
     package = {name for name in result.files if name.startswith("tools/")}
-    harness = {f"tools/gradekit/{p.parent.name}/{p.name}" for folder in ("harness", "course")
+    harness = {f"tools/gradekit/{p.parent.name}/{p.name}" for folder in ("harness", "reporting", "course")
                for p in (ROOT / "tools/gradekit" / folder).glob("*.py")}
     assert harness | {"tools/gradekit/__init__.py"} <= package
     notebook = ROOT / "tools/gradekit/notebook.py"

@@ -31,7 +31,7 @@ INSTRUCTOR_ONLY = ("gradekit.assign", "gradekit.grading", "gradekit.verify", "gr
 # Grader files that hold the solution's recipe or the hidden checks.
 GRADER_ONLY = ("hidden", "reference_artifacts.py")
 # Modules of the package that students get whether or not a grader imports them (under tools/).
-STUDENT_ROOTS = ("gradekit/harness/*.py", "gradekit/course/*.py", "gradekit/notebook.py")
+STUDENT_ROOTS = ("gradekit/harness/*.py", "gradekit/reporting/*.py", "gradekit/course/*.py", "gradekit/notebook.py")
 # Imports the probes' worker provides: hidden probes reach the public ones under this name.
 WORKER_ALIASES = ("lesson_probes",)
 # Import name → distribution, for every third-party module the student side may import.
