@@ -88,7 +88,8 @@ def test_only_student_files_ship(bundle):
         parts = Path(name).parts
         assert "hidden" not in parts and "solutions" not in parts and "tests" not in parts, name
         assert "corpus" not in parts and "assign" not in parts and "__pycache__" not in parts, name
-        assert Path(name).name not in ("reference_artifacts.py", "verify.py", "cli.py", "release.py"), name
+        assert Path(name).name not in ("reference_artifacts.py", "verify.py", "cli.py"), name
+        assert "release" not in parts, name
         assert "grading" not in parts and "release_files" not in parts, name
     graders = {name for name in result.files if name.startswith("graders/")}
     expected = {f"graders/{LESSON}/{p.name}" for p in (ROOT / "graders" / LESSON).glob("*.py")
