@@ -1,11 +1,12 @@
-# The two commands of the README: `make verify` (the main job) and `make test` (the project's tests).
+# The two commands of the README: `make verify` (the main job) and `make test` (the project's tests; `make test-fast`
+# leaves out those marked slow).
 # Each sets itself up on a fresh machine: the virtualenv, this package, and the Fashion-MNIST files.
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.gradekit-installed
 
-.PHONY: setup dataset build verify test bench attacks-uid docker-engine gradescope-check browser-check chromium
+.PHONY: setup dataset build verify test test-fast bench attacks-uid docker-engine gradescope-check browser-check chromium
 
 setup: $(STAMP) dataset
 
@@ -34,8 +35,14 @@ test: setup
 	$(VENV)/bin/gradekit build --check
 	$(PY) -m pytest tests -q
 
+# The tests that neither grade, execute notebooks, train nor start worker pools (those are marked `slow`):
+# the unit tests of the build, the wire, the release audit, the markers' rules and each lesson's parts.
+test-fast: setup
+	$(VENV)/bin/gradekit build --check
+	$(PY) -m pytest tests -q -m "not slow and not platform"
+
 bench: setup
-	$(PY) bench/bench_grading.py 2_3_1 2_3_2 2_3_3
+	$(PY) bench/bench_grading.py
 	$(PY) bench/bench_simcuda.py
 	$(PY) bench/bench_batch.py
 

@@ -1,6 +1,6 @@
 """Grading time of a lesson's reference solution, side by side with `python -c "import torch"`, in one run.
 
-    python bench/bench_grading.py [LESSON ...] [--repeat N]
+    python bench/bench_grading.py [LESSON ...] [--repeat N]     (no LESSON: every lesson with graders)
 
 For each lesson: the median wall time of `pytest graders/<lesson>` on the reference (public checks, then
 all checks), the time spent inside the solution's own code during grading (its training), and the ratios
@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ALONE = {"2_3_3": "test_best_model_reaches_88_percent"}
 sys.path.insert(0, str(ROOT / "tools"))
 
+from gradekit.assign.pipeline import lesson_sources  # noqa: E402
 from gradekit.verify import solved_module  # noqa: E402
 
 
@@ -46,9 +47,11 @@ def grading(lesson: str, submission: Path, hidden: bool, report: Path, only: str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("lessons", nargs="*", default=["2_3_1"])
+    parser.add_argument("lessons", nargs="*", help="lesson ids (default: every lesson with graders)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    args.lessons = args.lessons or [source.parent.name for source in lesson_sources(ROOT)
+                                    if (ROOT / "graders" / source.parent.name).is_dir()]
     torch_import = statistics.median(timed([sys.executable, "-c", "import torch"]) for _ in range(args.repeat))
     print(f"python -c 'import torch': {torch_import:.2f} s (median of {args.repeat})\n")
     print(f"{'lesson':8}{'public':>9}{'all':>9}{'solution code':>15}{'all / (torch + code)':>23}{'public ≤ 5 s':>14}")

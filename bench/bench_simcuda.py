@@ -18,7 +18,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from gradekit.harness.simcuda import simulated_cuda  # noqa: E402
+from gradekit.course.simcuda import simulated_cuda  # noqa: E402
 
 
 def epoch(device: str, data: list) -> tuple[float, float]:

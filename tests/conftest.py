@@ -1,4 +1,5 @@
-"""Fixtures shared by the notebook tests: an offline MNIST data root built once from shared/data/mnist."""
+"""Fixtures shared by the notebook tests (an offline MNIST data root built once from shared/data/mnist), and the
+`slow` marker on every lesson's notebook test."""
 
 from __future__ import annotations
 
@@ -6,12 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from gradekit.notebooks import offline_mnist_root
+from gradekit.testing.notebooks import offline_mnist_root
 
 MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 # Submissions the tests grade, never tests: the attack corpus even ships a conftest.py that empties the run.
 collect_ignore = ["attacks", "corpus"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A lesson's notebook test (tests/test_notebooks_<lesson>.py) executes its release notebook: `slow` by its
+    name, so a new lesson's notebook test stays out of `make test-fast` without a marker of its own."""
+    for item in items:
+        if item.path.name.startswith("test_notebooks_"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

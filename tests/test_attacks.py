@@ -26,6 +26,8 @@ from gradekit.grading.batch import GradeOptions, grade_batch
 from gradekit.grading.checks import read_checks
 from gradekit.verify import solved_module
 
+pytestmark = pytest.mark.slow  # grades every attack in batches
+
 ROOT = Path(__file__).resolve().parents[1]
 TEXT_FILES = (".json", ".md", ".xml", ".csv", ".html")  # every report a student may read (the rest are PNGs)
 ATTACKS = Path(__file__).parent / "attacks"

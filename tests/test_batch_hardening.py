@@ -181,6 +181,7 @@ def failing(grade) -> list[tuple[str, str]]:
     return [(c.id, c.message[:200]) for c in grade.checks if not c.passed]
 
 
+@pytest.mark.slow
 def test_honest_work_keeps_its_exact_score_and_what_cannot_be_staged_scores_nothing(hostile_batch):
     graded, expected, _, _ = hostile_batch
     assert 0 < graded["plain_message"].score < FULL, "the twin loses exercise 1 only"
@@ -193,6 +194,7 @@ def test_honest_work_keeps_its_exact_score_and_what_cannot_be_staged_scores_noth
     assert "<script>alert(1)</script>" in next(c.message for c in graded["hostile_message"].checks if not c.passed)
 
 
+@pytest.mark.slow
 def test_every_submission_gets_its_own_safe_folder_and_a_valid_results_json(hostile_batch):
     graded, expected, out, _ = hostile_batch
     names = [grade.name for grade in graded.values()]
@@ -219,6 +221,7 @@ def strings(data) -> list[str]:
     return []
 
 
+@pytest.mark.slow
 def test_nothing_is_written_outside_out(hostile_batch):
     _, _, out, around = hostile_batch
     assert around["after"] == around["before"]
@@ -226,6 +229,7 @@ def test_nothing_is_written_outside_out(hostile_batch):
     assert {p.name for p in out.iterdir() if p.is_file()} == {"junit.xml", "summary.md", "gradebook.csv"}
 
 
+@pytest.mark.slow
 def test_junit_xml_holds_only_xml_10_characters_and_parses_strictly(hostile_batch):
     graded, _, out, _ = hostile_batch
     reports = [out / "junit.xml", *(out / grade.name / "junit.xml" for grade in graded.values())]
@@ -241,6 +245,7 @@ def test_junit_xml_holds_only_xml_10_characters_and_parses_strictly(hostile_batc
     assert "\x1b" not in failure.text
 
 
+@pytest.mark.slow
 def test_gradebook_has_one_row_per_submission_and_no_cell_a_spreadsheet_runs(hostile_batch):
     graded, _, out, _ = hostile_batch
     rows = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text(encoding="utf-8"), newline="")))
@@ -261,6 +266,7 @@ def rendered(path: Path) -> str:
     return MARKDOWN.render(text)
 
 
+@pytest.mark.slow
 def test_markdown_reports_show_student_text_but_never_run_or_render_it(hostile_batch):
     graded, _, out, _ = hostile_batch
     exercises = len(MANIFEST["exercises"])
@@ -282,6 +288,7 @@ def test_markdown_reports_show_student_text_but_never_run_or_render_it(hostile_b
         grade.score == FULL for grade in graded.values())
 
 
+@pytest.mark.slow
 def test_the_feedback_page_escapes_student_text(hostile_batch):
     graded, _, out, _ = hostile_batch
     page = (out / graded["hostile_message"].name / "feedback" / "feedback.html").read_text(encoding="utf-8")
@@ -365,6 +372,7 @@ def running(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_judge_past_its_timeout_dies_with_its_children_and_leaves_no_temporary_folder(tmp_path, monkeypatch):
     info = fake_judge(monkeypatch, tmp_path, "hang")
     started = time.monotonic()

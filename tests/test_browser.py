@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from gradekit.notebooks import reference_notebook
+from gradekit.testing.notebooks import reference_notebook
 from gradekit.release import release_bundle
 
 pytestmark = pytest.mark.platform

@@ -12,10 +12,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from gradekit.build.outputs import lesson_outputs, starter_module
-from gradekit.build.pipeline import build, lesson_sources
-from gradekit.build.regions import Exercise, RegionError, starter_code, starter_markdown
-from gradekit.build.source import read_source
+from gradekit.assign.outputs import lesson_outputs, starter_module
+from gradekit.assign.pipeline import build, lesson_sources
+from gradekit.assign.regions import Exercise, RegionError, starter_code, starter_markdown
+from gradekit.assign.source import read_source
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = [p.parent.name for p in lesson_sources(ROOT)]

@@ -16,6 +16,8 @@ import pytest
 from gradekit.grading.batch import GradeOptions, grade_batch
 from gradekit.verify import solved_module, with_cell
 
+pytestmark = pytest.mark.slow  # grades every corpus file
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).parent / "corpus"
 KEYS = ("CAUGHT_BY", "LOST", "MESSAGE", "EXTRA_ARGS", "REPLACES")

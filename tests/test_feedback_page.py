@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gradekit.harness import feedback
-from gradekit.harness.report import WaitLine
+from gradekit.reporting.report import WaitLine
 from gradekit.verify import grade, solved_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +43,7 @@ def amnesia(tmp_path_factory) -> tuple[dict, Path]:
     return report, folder / "feedback" / "2_3_1"
 
 
+@pytest.mark.slow
 def test_resume_chart_and_page_are_written_beside_the_graded_file(amnesia):
     report, folder = amnesia
     chart = folder / "ex3-resume_loss.png"
@@ -58,6 +59,7 @@ def test_resume_chart_and_page_are_written_beside_the_graded_file(amnesia):
     assert f"Feedback page (2_3_1): {(folder / 'feedback.html').resolve()} (with 1 picture)" in report["terminal"]
 
 
+@pytest.mark.slow
 def test_the_page_never_shows_a_hidden_check(amnesia):
     report, folder = amnesia
     hidden = [c for c in report["checks"] if c["hidden"]]
@@ -71,6 +73,7 @@ def test_the_page_never_shows_a_hidden_check(amnesia):
     assert {p.name for p in folder.glob("*.png")} == {"ex3-resume_loss.png"}
 
 
+@pytest.mark.slow
 def test_a_passing_check_keeps_its_picture_and_no_figures_no_page_when_asked(tmp_path):
     reference = solved_module(ROOT, "2_3_1", tmp_path)
     report = grade(ROOT, "2_3_1", reference, hidden=False, extra=("--exercise", "ex3"))
@@ -84,6 +87,7 @@ def test_a_passing_check_keeps_its_picture_and_no_figures_no_page_when_asked(tmp
     assert all(c["figures"] == [] for c in report["checks"])
 
 
+@pytest.mark.slow
 def test_per_class_bars_of_the_best_model(tmp_path):
     reference = solved_module(ROOT, "2_3_3", tmp_path)
     report = grade(ROOT, "2_3_3", reference, hidden=False, extra=("-k", "reaches_88", "--feedback-dir",
@@ -96,7 +100,7 @@ def test_per_class_bars_of_the_best_model(tmp_path):
 
 
 def test_figures_are_drawn_the_same_every_time_and_bad_specs_are_refused():
-    from gradekit.harness.figures import render_png
+    from gradekit.reporting.figures import render_png
 
     feedback.figure("loss", kind="lines", series={"a": [1.0, 0.5, 0.25], "b": [1.0, 0.6, float("nan")]},
                     title="t", mark_x=2, mark_label="crash")
@@ -113,7 +117,7 @@ def test_figures_are_drawn_the_same_every_time_and_bad_specs_are_refused():
 
 
 def test_grading_without_figures_never_imports_matplotlib():
-    probe = ("import sys, gradekit.harness.plugin, gradekit.harness.feedback_page; "
+    probe = ("import sys, gradekit.harness.plugin, gradekit.reporting.feedback_page; "
              "print('matplotlib' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "False", done.stderr

@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from gradekit.harness.simcuda import accelerator
+from gradekit.course.simcuda import accelerator
 from gradekit.verify import grade, solved_module
+
+pytestmark = pytest.mark.slow  # trains on the simulated GPU and grades lesson 2.3.2
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "2_3_2"

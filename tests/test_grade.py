@@ -17,14 +17,15 @@ import nbformat
 import pytest
 import yaml
 
-from gradekit.build.outputs import release_notebook
-from gradekit.build.pipeline import lesson_sources
-from gradekit.build.source import read_source
+from gradekit.assign.outputs import release_notebook
+from gradekit.assign.pipeline import lesson_sources
+from gradekit.assign.source import read_source
 from gradekit.cli import main as gradekit
 from gradekit.grading.batch import GradeOptions, grade_batch
 from gradekit.grading.checks import read_checks
 from gradekit.grading.results import reconcile
 from gradekit.grading.stage import stage
+from gradekit.lesson_parts import lessons_with_graders
 from gradekit.verify import solved_module, with_cell
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +95,7 @@ def batch(tmp_path_factory):
     return dict(zip(given, grades)), out, folder
 
 
+@pytest.mark.slow
 def test_every_submission_is_graded_against_the_whole_manifest(batch):
     grades, _, folder = batch
     total = CHECKS["max_points"]
@@ -108,6 +110,7 @@ def test_every_submission_is_graded_against_the_whole_manifest(batch):
     assert grades["v3"].score == total, grades["v3"].problems
 
 
+@pytest.mark.slow
 def test_a_broken_part_costs_only_its_exercise(batch):
     """A deleted cell, a wrong signature, NaN losses: the exercise they touch loses points, with a message
     that says why; every other exercise keeps its marks."""
@@ -124,6 +127,7 @@ def test_a_broken_part_costs_only_its_exercise(batch):
             assert lost == {exercise}, (name, lost)
 
 
+@pytest.mark.slow
 def test_broken_submissions_say_why_on_every_check(batch):
     grades, _, _ = batch
     expected = {"broken": "not valid notebook JSON", "unrelated": "holds neither",
@@ -134,6 +138,7 @@ def test_broken_submissions_say_why_on_every_check(batch):
     assert all("not implemented yet" in c.message for c in grades["starter"].checks if not c.hidden)
 
 
+@pytest.mark.slow
 def test_reports_name_the_file_as_submitted_and_each_check_by_its_sentence(batch):
     """The file as the student submitted it (never the judge's scratch), every check by the sentence a learner
     reads; results.json's `name` and JUnit keep the check's id for staff."""
@@ -156,6 +161,7 @@ def test_reports_name_the_file_as_submitted_and_each_check_by_its_sentence(batch
     assert {p.get("name"): p.get("value") for p in case.iter("property")}["title"] == sentence
 
 
+@pytest.mark.slow
 def test_gradescope_results_json_per_submission(batch):
     grades, out, _ = batch
     for name, grade in grades.items():
@@ -169,6 +175,7 @@ def test_gradescope_results_json_per_submission(batch):
             assert (test["score"] == test["max_score"]) == (test["status"] == "passed")
 
 
+@pytest.mark.slow
 def test_student_files_never_show_a_hidden_check(batch):
     grades, out, _ = batch
     texts = [p.read_text() for p in out.rglob("*") if p.suffix in TEXT_FILES]
@@ -179,6 +186,7 @@ def test_student_files_never_show_a_hidden_check(batch):
     assert "hidden check 1" in feedback and "not implemented yet" in feedback
 
 
+@pytest.mark.slow
 def test_gradebook_junit_and_summary(batch):
     grades, out, _ = batch
     rows = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
@@ -224,6 +232,7 @@ def test_staging_skips_links_and_prefers_the_edited_file(tmp_path):
     assert not (tmp_path / "staged" / "secret.py").exists()
 
 
+@pytest.mark.slow
 def test_gradescope_autograder_zip_runs_like_gradescope(tmp_path):
     assert gradekit(["--root", str(ROOT), "export", "gradescope", LESSON, "--out", str(tmp_path)]) == 0
     archive = zipfile.ZipFile(tmp_path / f"gradescope-{LESSON}.zip")
@@ -255,7 +264,8 @@ def test_github_workflow_grades_the_submission_repository(tmp_path):
     assert any(s.get("uses", "").startswith("actions/upload-artifact") for s in steps)
 
 
-@pytest.mark.parametrize("lesson", ["2_3_2", "2_3_3"])
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", [lesson for lesson in lessons_with_graders(ROOT) if lesson != LESSON])
 def test_every_lesson_grades_and_exports(lesson, tmp_path):
     """The reference (with its artifacts, e.g. 2.3.3's best_model.pt) earns every point, the starter none."""
     manifest = json.loads((ROOT / "assignments" / lesson / "manifest.json").read_text())

@@ -9,6 +9,8 @@ import pytest
 
 from gradekit.verify import grade, solved_module
 
+pytestmark = pytest.mark.slow  # grades each lesson's reference and starter with every check
+
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted(p.name for p in (ROOT / "graders").iterdir()
                  if p.is_dir() and (ROOT / "assignments" / p.name / "manifest.json").exists())

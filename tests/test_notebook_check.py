@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from gradekit.notebook import GradedCell, check, check_all, latest_versions
-from gradekit.notebooks import execute, reference_notebook
+from gradekit.testing.notebooks import execute, reference_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "2_3_1"
@@ -44,6 +44,7 @@ def check_cell(shown: dict, exercise: str) -> str:
     return next(key for key in shown if key.endswith("-check-" + exercise.split(".")[-1]))
 
 
+@pytest.mark.slow
 def test_reference_notebook_checks_show_every_check_passed(checks_on, mnist_parameters, tmp_path):
     text = reference_notebook(ROOT, LESSON)
     notebook = execute(text, mnist_parameters, cwd=tmp_path)
@@ -59,6 +60,7 @@ def test_reference_notebook_checks_show_every_check_passed(checks_on, mnist_para
     assert f"Lesson {LESSON}: all " in plain_all and "✗" not in plain_all, plain_all
 
 
+@pytest.mark.slow
 def test_starter_notebook_checks_say_not_implemented_yet(checks_on, mnist_parameters, tmp_path):
     notebook = execute(RELEASE.read_text(), mnist_parameters, cwd=tmp_path, allow_errors=True)
     shown = check_outputs(notebook)

@@ -9,8 +9,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from gradekit.notebooks import reference_notebook
+from gradekit.testing.notebooks import reference_notebook
 from gradekit.verify import grade, solved_module
+
+pytestmark = pytest.mark.slow  # grades notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted(p.name for p in (ROOT / "graders").iterdir()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gradekit.notebooks import errors, execute, reference_notebook, stub_stops
+from gradekit.testing.notebooks import errors, execute, reference_notebook, stub_stops
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.usefixtures("notebook_checks_off")

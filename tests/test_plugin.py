@@ -35,10 +35,12 @@ pytestmark = pytest.mark.exercise("9_9_9.ex1")
 def test_doubles(run):
     expect(run("double", x=21) == 42, "double(21) should be 42")
 
+@pytest.mark.points(1)
 def test_doubles_zero(run):
     """double(0) is 0: nothing doubled is still nothing."""
     expect(run("double", x=0) == 0, "double(0) should be 0")
 
+@pytest.mark.points(1)
 def test_skipped_check_earns_nothing(run):
     pytest.skip("not gradable here")
 '''
@@ -73,6 +75,7 @@ def lesson(pytester: pytest.Pytester):
     return pytester
 
 
+@pytest.mark.slow
 def test_score_table_and_json_report(lesson):
     result = lesson.runpytest_subprocess("graders/9_9_9", "--grade-json", "report.json")
     result.stdout.fnmatch_lines(["*9.9.9 · Doubling*", "*9_9_9.ex1  Double it*2/3*3/4*",
@@ -82,6 +85,7 @@ def test_score_table_and_json_report(lesson):
     assert {c["name"]: c["status"] for c in report["checks"]}["test_skipped_check_earns_nothing"] == "failed"
 
 
+@pytest.mark.slow
 def test_hidden_checks_only_with_the_flag(lesson):
     public = lesson.runpytest_subprocess("graders/9_9_9")
     assert "test_hidden_double" not in public.stdout.str()
@@ -91,6 +95,7 @@ def test_hidden_checks_only_with_the_flag(lesson):
     assert "incl. 1 hidden checks" in everything.stdout.str()
 
 
+@pytest.mark.slow
 def test_exercise_option_selects_one_exercise(lesson):
     lesson.runpytest_subprocess("graders/9_9_9", "--hidden", "--exercise", "ex2", "--grade-json", "r.json")
     report = json.loads((lesson.path / "r.json").read_text())
@@ -103,16 +108,44 @@ def test_a_check_without_an_exercise_marker_is_refused(lesson):
     assert "needs exactly one @pytest.mark.exercise" in result.stderr.str() + result.stdout.str()
 
 
+UNPOINTED = '''
+import pytest
+
+@pytest.mark.exercise("9_9_9.ex1")
+{points}
+def test_counts_for_nothing_anyone_said(run):
+    assert run("double", x=1) == 2
+'''
+
+
+@pytest.mark.parametrize("points", ["", "@pytest.mark.points()", "@pytest.mark.points(-1)",
+                                    "@pytest.mark.points('2')", "@pytest.mark.points(True)",
+                                    "@pytest.mark.points(1, 2)"],
+                         ids=["missing", "empty", "negative", "text", "bool", "two"])
+def test_a_check_without_a_number_of_points_is_a_usage_error(lesson, points):
+    """A check must say what it is worth: no default, so a forgotten points(n) cannot pass as 1 point."""
+    (lesson.path / "graders/9_9_9/test_unpointed.py").write_text(UNPOINTED.format(points=points))
+    result = lesson.runpytest_inprocess("graders/9_9_9")
+    said = result.stderr.str() + result.stdout.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, said
+    assert ("test_unpointed.py::test_counts_for_nothing_anyone_said: a grader check needs "
+            "@pytest.mark.points(n) with a number n >= 0") in said
+    assert "passed" not in said.split("short test summary")[0].lower(), "no check runs beside a malformed one"
+
+
+@pytest.mark.slow
 def test_a_wrong_submission_gets_the_checks_message(lesson):
     (lesson.path / "wrong.py").write_text("def double(x):\n    return x + 2\n")
     result = lesson.runpytest_subprocess("graders/9_9_9", "--submission", "wrong.py")
     result.stdout.fnmatch_lines(["*graded: *wrong.py (module)*", "*double(21) should be 42*"])
 
 
+@pytest.mark.slow
 def test_os_exit_in_a_probe_fails_only_that_check(lesson):
     (lesson.path / "graders/9_9_9/test_exit.py").write_text(textwrap.dedent('''
         import pytest
         pytestmark = pytest.mark.exercise("9_9_9.ex1")
+        @pytest.mark.points(1)
         def test_exit(run):
             run("exit_now")
     '''))
@@ -121,6 +154,7 @@ def test_os_exit_in_a_probe_fails_only_that_check(lesson):
     assert statuses["test_exit"] == "failed" and statuses["test_doubles"] == "passed"
 
 
+@pytest.mark.slow
 def test_junit_xml_carries_exercise_and_points(lesson):
     lesson.runpytest_subprocess("graders/9_9_9", "--junitxml", "junit.xml")
     xml = (lesson.path / "junit.xml").read_text()
@@ -128,6 +162,7 @@ def test_junit_xml_carries_exercise_and_points(lesson):
     assert '<property name="points" value="2.0" />' in xml and '<property name="max_points" value="2.0" />' in xml
 
 
+@pytest.mark.slow
 def test_grading_works_beside_a_conftest(lesson):
     (lesson.path / "conftest.py").write_text("import pytest\n\n@pytest.fixture\ndef unrelated():\n    return 1\n")
     result = lesson.runpytest_subprocess("graders/9_9_9")
@@ -149,11 +184,12 @@ def test_triples_too(run):
 @pytest.fixture
 def full_marks(lesson):
     """The lesson with every scored check passing (no skip) and a failing stretch check worth 0 points."""
-    (lesson.path / "graders/9_9_9/test_ex1.py").write_text(CHECKS.split("def test_skipped")[0])
+    (lesson.path / "graders/9_9_9/test_ex1.py").write_text(CHECKS.split("@pytest.mark.points(1)\ndef test_skipped")[0])
     (lesson.path / "graders/9_9_9/test_stretch.py").write_text(STRETCH)
     return lesson
 
 
+@pytest.mark.slow
 def test_a_failing_check_worth_no_points_does_not_fail_a_full_score(full_marks):
     result = full_marks.runpytest_subprocess("graders/9_9_9", "--grade-json", "r.json")
     out = result.stdout.str()
@@ -169,6 +205,7 @@ def test_a_failing_check_worth_no_points_does_not_fail_a_full_score(full_marks):
     assert "failed, not scored" in page and "✗" not in page
 
 
+@pytest.mark.slow
 def test_a_scored_failure_still_fails_the_run_beside_a_stretch_failure(full_marks):
     (full_marks.path / "assignments/9_9_9/doubling.py").write_text("def double(x):\n    return x - 1\n")
     result = full_marks.runpytest_subprocess("graders/9_9_9")
@@ -177,6 +214,7 @@ def test_a_scored_failure_still_fails_the_run_beside_a_stretch_failure(full_mark
                                  "Not scored (0 points), but worth a look:", "*2 failed*1 xfailed*"])
 
 
+@pytest.mark.slow
 def test_reports_name_the_file_and_each_check_as_a_student_knows_them(lesson):
     (lesson.path / "assignments/9_9_9/doubling.py").write_text("def double(x):\n    return x + 2\n")
     result = lesson.runpytest_subprocess("graders/9_9_9", "--grade-json", "r.json")
@@ -198,6 +236,7 @@ def test_reports_name_the_file_and_each_check_as_a_student_knows_them(lesson):
     assert '<b title="test_doubles_zero">' in page, "the check's id stays at hand for course staff"
 
 
+@pytest.mark.slow
 def test_a_file_named_with_submission_outside_the_course_is_named_by_its_name(lesson, tmp_path):
     elsewhere = tmp_path / "somewhere" / "deep" / "doubling.py"
     elsewhere.parent.mkdir(parents=True)
@@ -210,6 +249,7 @@ def test_a_file_named_with_submission_outside_the_course_is_named_by_its_name(le
     named.stdout.fnmatch_lines(["graded: alice/doubling.py (module) — named with --submission"])
 
 
+@pytest.mark.slow
 def test_the_feedback_page_lands_outside_the_folder_handed_in(lesson):
     result = lesson.runpytest_subprocess("graders/9_9_9")
     assert (lesson.path / "feedback/9_9_9/feedback.html").is_file()

@@ -12,6 +12,8 @@ import pytest
 from gradekit.harness.client import Limits, Zygote
 from gradekit.harness.submission import CodeCell, Submission
 
+pytestmark = pytest.mark.slow  # starts worker pools
+
 PROBES = '''
 import os, re
 import torch

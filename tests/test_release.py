@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -86,20 +87,22 @@ def test_only_student_files_ship(bundle):
     for name in result.files:
         parts = Path(name).parts
         assert "hidden" not in parts and "solutions" not in parts and "tests" not in parts, name
-        assert "corpus" not in parts and "build" not in parts and "__pycache__" not in parts, name
-        assert Path(name).name not in ("reference_artifacts.py", "verify.py", "cli.py", "release.py"), name
+        assert "corpus" not in parts and "assign" not in parts and "__pycache__" not in parts, name
+        assert Path(name).name not in ("reference_artifacts.py", "verify.py", "cli.py"), name
+        assert "release" not in parts, name
         assert "grading" not in parts and "release_files" not in parts, name
     graders = {name for name in result.files if name.startswith("graders/")}
     expected = {f"graders/{LESSON}/{p.name}" for p in (ROOT / "graders" / LESSON).glob("*.py")
                 if p.name.startswith("test_") or p.name == "probes.py"}
     assert graders == expected
     package = {name for name in result.files if name.startswith("tools/")}
-    harness = {f"tools/gradekit/harness/{p.name}" for p in (ROOT / "tools/gradekit/harness").glob("*.py")}
+    harness = {f"tools/gradekit/{p.parent.name}/{p.name}" for folder in ("harness", "reporting", "course")
+               for p in (ROOT / "tools/gradekit" / folder).glob("*.py")}
     assert harness | {"tools/gradekit/__init__.py"} <= package
     notebook = ROOT / "tools/gradekit/notebook.py"
     assert ("tools/gradekit/notebook.py" in package) == notebook.exists()
-    assert package - harness - {"tools/gradekit/__init__.py", "tools/gradekit/notebook.py",
-                                "tools/gradekit/probe.py"} == set(), "probe.py: what the public probes import"
+    assert package - harness - {"tools/gradekit/__init__.py", "tools/gradekit/notebook.py", "tools/gradekit/probe.py",
+                                "tools/gradekit/checks.py"} == set(), "probe.py and checks.py: what public graders import"
 
 
 def test_the_manifest_recognises_the_shipped_starter_as_untouched(bundle):
@@ -169,6 +172,20 @@ def test_releasing_twice_gives_the_same_zip(tmp_path):
         assert {info.date_time for info in archive.infolist()} == {release.ZIP_DATE}
 
 
+def test_the_course_and_its_modules_are_named_from_pyproject(bundle):
+    """[tool.gradekit] names the course and its modules; each lesson's module comes from its id."""
+    course = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["gradekit"]
+    assert release.course_words(course, ["2_3_1", "2_3_2"]) == "module 2.3 (Practical Patterns) of the PyTorch course"
+    assert release.course_words(course, ["2_3_1", "2_1_4", "2_1_1"]) == \
+        "modules 2.1 (PyTorch Core) and 2.3 (Practical Patterns) of the PyTorch course"
+    assert release.course_words({"course": "a new course"}, ["10_2_1", "9_1_1"]) == "modules 9.1 and 10.2 of a new course"
+    result, unpacked = bundle
+    readme = (unpacked / "README.md").read_text()
+    assert readme.startswith("# Exercises and their checks: module 2.3 (Practical Patterns) of the PyTorch course")
+    assert "## Data" in readme and "set `DATA_ROOT`" in readme, "2.3.1's words on its data, from [tool.gradekit.data]"
+    assert release.data_section(course["data"], ["2_3_2"]) == "", "a lesson without data gets no Data section"
+
+
 # ---- the leak audit ----------------------------------------------------------------------------------------
 
 
@@ -230,7 +247,7 @@ def test_a_leak_stops_the_release_before_anything_is_written(tmp_path, monkeypat
 def fake_root(tmp_path: Path, files: dict[str, str]) -> Path:
     """A minimal tree with a gradekit package and a grader folder, for the import walk."""
     for name, text in {"tools/gradekit/__init__.py": "", "tools/gradekit/harness/__init__.py": "",
-                       "tools/gradekit/build/__init__.py": "", **files}.items():
+                       "tools/gradekit/assign/__init__.py": "", **files}.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
@@ -256,7 +273,7 @@ def test_imports_decide_what_ships(tmp_path):
 
 
 @pytest.mark.parametrize("text, words", [
-    ("from gradekit.build.regions import solution_text\n", "an instructor tool"),
+    ("from gradekit.assign.regions import solution_text\n", "an instructor tool"),
     ("from gradekit import verify\n", "an instructor tool"),
     ("import reference_artifacts\n", "for course staff only"),
     ("from gradekit.nowhere import x\n", "not in tools/gradekit"),
@@ -264,7 +281,7 @@ def test_imports_decide_what_ships(tmp_path):
 ])
 def test_an_import_of_something_not_shipped_fails_the_release(tmp_path, text, words):
     root = fake_root(tmp_path, {"graders/9_9_9/test_ex1.py": text, "graders/9_9_9/reference_artifacts.py": "",
-                                "tools/gradekit/verify.py": "", "tools/gradekit/build/regions.py": ""})
+                                "tools/gradekit/verify.py": "", "tools/gradekit/assign/regions.py": ""})
     with pytest.raises(ReleaseError, match=words):
         release.Imports(root).add(root / "graders/9_9_9/test_ex1.py")
 
@@ -294,6 +311,7 @@ def test_the_command_reports_what_it_wrote_and_refuses_unknown_lessons(tmp_path,
 # ---- grading inside the unpacked bundle ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_starter_scores_zero_on_every_public_check(bundle):
     _, folder = bundle
     report, output = grade_in_bundle(folder, bundle_env())  # the root conftest.py loads the bundle's plugin
@@ -308,6 +326,7 @@ def test_the_starter_scores_zero_on_every_public_check(bundle):
     assert report["lessons"][LESSON]["points"] == 0 and report["lessons"][LESSON]["max_points"] > 0
 
 
+@pytest.mark.slow
 def test_the_reference_solution_copied_in_scores_every_point(bundle, tmp_path):
     _, folder = bundle
     reference = solved_module(ROOT, LESSON, tmp_path)
@@ -329,12 +348,13 @@ def test_the_reference_solution_copied_in_scores_every_point(bundle, tmp_path):
     assert report["lessons"][LESSON]["points"] == report["lessons"][LESSON]["max_points"] > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solved", [True, False], ids=["reference", "starter"])
 def test_the_notebook_checks_run_from_the_installed_bundle(bundle, mnist_parameters, monkeypatch, solved):
     """The release notebook, executed with nbclient inside the unpacked bundle (its package first on the
     kernel's path, no installed plugin): with the solutions in place every check cell shows all passed; as
     shipped, every check cell shows its checks failing with "not implemented yet"."""
-    from gradekit.notebooks import execute, reference_notebook
+    from gradekit.testing.notebooks import execute, reference_notebook
 
     _, folder = bundle
     for name in [n for n in os.environ if n.startswith(("PYTEST", "GRADEKIT"))]:

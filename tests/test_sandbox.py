@@ -17,6 +17,8 @@ from gradekit.harness import sandbox
 from gradekit.harness.client import Limits, Zygote
 from gradekit.harness.submission import CodeCell, Submission
 
+pytestmark = pytest.mark.slow  # starts a worker pool and confines its workers
+
 ROOT = Path(__file__).resolve().parents[1]
 GRADER_FILE = ROOT / "graders" / "2_3_1" / "probes.py"
 SOLUTION_FILE = next((ROOT / "solutions" / "2_3_1").glob("*.py"))

@@ -1,4 +1,4 @@
-"""Tests for gradekit.harness.simcuda, the simulated CUDA device used to grade GPU lessons without a GPU."""
+"""Tests for gradekit.course.simcuda, the simulated CUDA device used to grade GPU lessons without a GPU."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from gradekit.harness.simcuda import accelerator, is_simulated, save_as_cuda, simulated_cuda, unwrap
+from gradekit.course.simcuda import accelerator, is_simulated, save_as_cuda, simulated_cuda, unwrap
 
 REAL_CUDA = torch.cuda.is_available()
 sim_only = pytest.mark.skipif(REAL_CUDA, reason="checks simulation internals; a real GPU is present")

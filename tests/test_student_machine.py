@@ -138,6 +138,7 @@ def pool_processes(marker: str) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 def test_a_macos_like_machine_grades_in_the_process_layer(macos_like_pool, tmp_path):
     """Through the whole pool, with unix sockets that know no SOCK_SEQPACKET (its template then talks in
     datagrams): the honest answer comes back, confined by the `process` layer; stopped, no process stays."""
@@ -185,10 +186,11 @@ print(repr(report))
 '''
 
 
+@pytest.mark.slow
 def test_a_colab_like_kernel_checks_the_cells_it_ran(tmp_path):
     """No JPY_SESSION_NAME, no saved notebook, the kernel's folder (/content) holding the unzipped bundle: check()
     finds the bundle inside the kernel's folder and grades the graded cells from the kernel's history."""
-    from gradekit.notebooks import reference_notebook
+    from gradekit.testing.notebooks import reference_notebook
     from gradekit.release import release_bundle
 
     content = tmp_path / "content"

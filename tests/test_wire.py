@@ -1,4 +1,5 @@
-"""The judge/worker boundary: plain data and tensors round-trip exactly; anything else is refused."""
+"""The judge/worker boundary: plain data and tensors round-trip exactly; anything else is refused. And how the
+judge compares what crossed it: `same_tensor` exactly, `close_tensor` within tolerance."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import numpy as np
 import pytest
 import torch
 
+from gradekit.checks import close_tensor, same_tensor
 from gradekit.harness import wire
+from gradekit.harness.feedback import CheckFailed
 
 
 def round_trip(value):
@@ -72,3 +75,59 @@ def test_a_truncated_frame_is_refused():
     with pytest.raises(EOFError):
         wire.read_frame(read)
     os.close(read)
+
+
+def wire_tensor(values, dtype: str = "float32") -> wire.WireTensor:
+    """A tensor as the judge receives it, built directly from numbers."""
+    array = np.asarray(values, dtype=np.float64 if dtype == "float64" else np.float32)
+    return wire.WireTensor(dtype=dtype, shape=tuple(array.shape), device="cpu", array=array)
+
+
+def test_close_tensor_passes_within_tolerance():
+    expected = wire_tensor([1.0, -2.0, 1000.0])
+    close_tensor(wire_tensor([1.0 + 5e-7, -2.0 - 1e-6, 1000.0 + 5e-3]), expected, "grad of w")  # atol + rtol·|x|
+    close_tensor(wire_tensor([1.0, 2.0]), wire_tensor([1.05, 2.1]), "loss", rtol=0.06)
+    with pytest.raises(CheckFailed):
+        same_tensor(wire_tensor([1.0 + 5e-7]), wire_tensor([1.0]), "grad of w")  # exact comparison is stricter
+
+
+@pytest.mark.parametrize("got, largest", [([1.0, -2.0, 1000.1], "0.1"), ([1.001, -2.0, 1000.0], "0.001")])
+def test_close_tensor_fails_outside_tolerance_saying_by_how_much(got, largest):
+    with pytest.raises(CheckFailed) as failed:
+        close_tensor(wire_tensor(got), wire_tensor([1.0, -2.0, 1000.0]), "grad of w")
+    message = str(failed.value)
+    assert message.startswith("grad of w: values differ (largest difference ")
+    assert f"difference {largest}" in message and "allowed 1e-06 + 1e-05 × |expected|" in message
+
+
+@pytest.mark.parametrize("got, expected", [([float("nan"), 1.0], [0.0, 1.0]), ([float("nan"), 1.0], [float("nan"), 1.0])])
+def test_close_tensor_never_accepts_nan_and_says_so(got, expected):
+    with pytest.raises(CheckFailed, match=r"^loss: 1 of 2 values are NaN \(not a number\); expected numbers$"):
+        close_tensor(wire_tensor(got), wire_tensor(expected), "loss")
+
+
+@pytest.mark.parametrize("got, expected", [([float("inf")], [1e30]), ([1.0], [float("inf")]),
+                                           ([float("inf")], [float("-inf")])])
+def test_close_tensor_never_accepts_a_wrong_infinity(got, expected):
+    with pytest.raises(CheckFailed, match=r"^loss: values differ \(largest difference inf;"):
+        close_tensor(wire_tensor(got), wire_tensor(expected), "loss")
+
+
+def test_close_tensor_accepts_the_same_infinity():
+    close_tensor(wire_tensor([float("-inf"), 2.0]), wire_tensor([float("-inf"), 2.0]), "log-probabilities")
+
+
+def test_close_tensor_names_a_wrong_shape_before_values():
+    with pytest.raises(CheckFailed, match=r"^logits: shape \[4\], expected \[2, 2\]$"):
+        close_tensor(wire_tensor([1.0, 2.0, 3.0, 4.0]), wire_tensor([[1.0, 2.0], [3.0, 4.0]]), "logits")
+
+
+def test_close_tensor_names_a_wrong_dtype_even_when_the_values_agree():
+    with pytest.raises(CheckFailed, match=r"^logits: dtype float64, expected float32$"):
+        close_tensor(wire_tensor([1.0, 2.0], "float64"), wire_tensor([1.0, 2.0]), "logits")
+
+
+@pytest.mark.parametrize("got", [[1.0, 2.0], 3.0, None])
+def test_close_tensor_refuses_what_is_not_a_tensor(got):
+    with pytest.raises(CheckFailed, match=r"^weights: expected a tensor, got "):
+        close_tensor(got, wire_tensor([1.0, 2.0]), "weights")

@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from gradekit.harness.client import Limits, Zygote
 from gradekit.harness.submission import CodeCell, Submission
+
+pytestmark = pytest.mark.slow  # starts worker pools
 
 PROBES = '''
 import torch

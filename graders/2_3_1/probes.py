@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
-from gradekit.harness.given import MNISTNet  # noqa: F401 - probes and tests use it by this name
+from gradekit.course.given import MNISTNet  # noqa: F401 - probes and tests use it by this name
 from gradekit.probe import load_weights_only, pickled_globals, reference_run, saved_bytes, secret_seed, student_step
 
 

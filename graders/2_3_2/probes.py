@@ -24,8 +24,8 @@ import torch
 import torch.nn as nn
 from torch.utils.data import TensorDataset
 
-from gradekit.harness.given import MNISTNet  # noqa: F401 - probes and tests use it by this name
-from gradekit.harness.simcuda import accelerator, save_as_cuda, unwrap
+from gradekit.course.given import MNISTNet  # noqa: F401 - probes and tests use it by this name
+from gradekit.course.simcuda import accelerator, save_as_cuda, unwrap
 from gradekit.probe import load_weights_only, pickled_globals, saved_bytes, secret_seed, student_step
 
 CPU = torch.device("cpu")

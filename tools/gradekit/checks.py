@@ -29,7 +29,7 @@ the worker; checks never import student code or probe code directly.
 from __future__ import annotations
 
 from .harness.feedback import close_tensor, expect, fail, figure, fmt, same_tensor
-from .harness.strategies import grading_settings
+from .harness.hypothesis_settings import grading_settings
 from .harness.wire import WireTensor
 
 __all__ = ["expect", "fail", "same_tensor", "close_tensor", "figure", "fmt", "grading_settings", "WireTensor"]

@@ -1,4 +1,4 @@
-"""The instructor's one command: `gradekit build | verify | grade | export | release`."""
+"""The instructor's one command: `gradekit new | build | verify | grade | export | release`."""
 
 from __future__ import annotations
 
@@ -19,10 +19,26 @@ def _root(value: str | None) -> Path:
     raise SystemExit("gradekit: no solutions/ or graders/ folder here or above; pass --root")
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    """Write a new lesson's files from the one-exercise template (README: *Adding a lesson*)."""
+    from .scaffold import new_lesson
+
+    root = Path(args.root).resolve() if args.root else Path.cwd().resolve()
+    try:
+        written = new_lesson(root, args.lesson, args.title, args.module)
+    except ValueError as error:
+        print(f"gradekit new: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path.relative_to(root)}")
+    print(f"next: gradekit build {args.lesson} && gradekit verify {args.lesson}, then replace the template's exercise")
+    return 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Write assignments/ from solutions/ (or, with --check, fail when the committed files are stale)."""
-    from .build.pipeline import build
-    from .build.regions import RegionError
+    from .assign.pipeline import build
+    from .assign.regions import RegionError
 
     root = _root(args.root)
     try:
@@ -109,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gradekit", description=__doc__)
     parser.add_argument("--root", help="project root (default: found from the current folder)")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    new = commands.add_parser("new", help="write a new lesson's files from a one-exercise template")
+    new.add_argument("lesson", help="the new lesson's id, e.g. 2_1_5")
+    new.add_argument("--title", required=True, help="the lesson's title, e.g. 'Tensors and autograd'")
+    new.add_argument("--module", help="the source module's name (default: from the title)")
+    new.set_defaults(func=cmd_new)
 
     build = commands.add_parser("build", help="write assignments/<lesson>/ from solutions/<lesson>/")
     build.add_argument("lessons", nargs="*", help="lesson ids, e.g. 2_3_1 (default: all)")

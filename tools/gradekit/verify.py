@@ -14,8 +14,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .build.pipeline import build, lesson_sources
-from .build.source import read_source
+from .assign.pipeline import build, lesson_sources
+from .assign.source import read_source
+from .lesson_parts import describe, lacking
 
 
 def grade(root: Path, lesson: str, submission: Path, hidden: bool = True, extra: tuple[str, ...] = (),
@@ -38,7 +39,7 @@ def grade(root: Path, lesson: str, submission: Path, hidden: bool = True, extra:
 def solved_module(root: Path, lesson: str, folder: Path) -> Path:
     """Write the lesson's reference module (the starter with the solutions in place) into `folder`,
     with the artifacts its graders expect beside it (trained once per source version, then cached)."""
-    from .build.outputs import starter_module
+    from .assign.outputs import starter_module
 
     source = read_source(next(p for p in lesson_sources(root, [lesson])))
     text = starter_module(source, solved=True)
@@ -113,4 +114,7 @@ def verify(root: Path, lessons: list[str] | None = None, hidden: bool = True) ->
         print(f"{lesson:8}{ref:>22}{start:>18}   {'ok' if good else 'WRONG: expected 100 % and 0 %'}")
     checks = "all checks, hidden included" if hidden else "public checks"
     print(f"\n{len(rows)} lesson(s) graded with {checks}: {'every claim holds' if ok else 'some claims fail'}")
+    missing = [describe(lesson, parts) for lesson in graded if (parts := lacking(root, lesson))]
+    print("\n" + "\n".join(missing) if missing else
+          "Every lesson has its corpus of mistakes and correct variants, attack tests, notebook test and hidden checks.")
     return 0 if ok and rows else 1

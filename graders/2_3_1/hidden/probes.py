@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 
 import lesson_probes as base
-from gradekit.harness.simcuda import save_as_cuda
+from gradekit.course.simcuda import save_as_cuda
 from gradekit.probe import saved_bytes, secret_seed, student_step
 
 CODE_RAN = "code_ran.flag"

@@ -5,7 +5,7 @@ from hypothesis import given
 
 from gradekit.checks import expect, fail, fmt, same_tensor
 from gradekit.checks import grading_settings
-from gradekit.harness.strategies import early_stopping_cases
+from gradekit.course.strategies import early_stopping_cases
 
 
 def expected_stops(case: dict, strict: bool) -> list[bool]:

@@ -13,7 +13,7 @@ import csv
 import io
 import xml.etree.ElementTree as ET
 
-from ..harness.report import markdown_block, markdown_image, markdown_inline, printable
+from ..reporting.report import markdown_block, markdown_image, markdown_inline, printable
 from .results import CheckGrade, SubmissionGrade, exercise_order
 
 HIDDEN_NOTE = "a hidden check: its details are kept for course staff"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from .client import Outcome
@@ -106,8 +107,12 @@ def close_tensor(actual: WireTensor, expected: WireTensor, what: str, *, rtol: f
     expect(isinstance(actual, WireTensor), f"{what}: expected a tensor, got {type(actual).__name__}")
     expect(actual.shape == expected.shape, f"{what}: shape {list(actual.shape)}, expected {list(expected.shape)}")
     expect(actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype}, expected {expected.dtype}")
-    expect(actual.close(expected, rtol, atol), f"{what}: values differ (largest difference "
-                                               f"{actual.max_abs_diff(expected):.3g}; allowed {atol:g} + {rtol:g} × |expected|)")
+    if actual.close(expected, rtol, atol):
+        return
+    nans = int(np.isnan(actual.array.astype(np.float64)).sum())
+    expect(not nans, f"{what}: {nans} of {actual.array.size} values are NaN (not a number); expected numbers")
+    fail(f"{what}: values differ (largest difference {actual.max_abs_diff(expected):.3g}; "
+         f"allowed {atol:g} + {rtol:g} × |expected|)")
 
 
 def fmt(values, digits: int = 4) -> str:

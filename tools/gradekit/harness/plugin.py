@@ -22,9 +22,9 @@ import pytest
 
 from . import feedback
 from .client import DEFAULT_PRELOAD, Limits, Outcome, Zygote, preload_for
-from .figures import Drawing
+from ..reporting.figures import Drawing
 from .machine import cannot_grade_here
-from .report import WaitLine
+from ..reporting.report import WaitLine
 from .submission import Submission, SubmissionError, choose_in_folder, read_submission
 
 LESSON_DIR = re.compile(r"^\d+_\d+_\d+$")
@@ -340,7 +340,7 @@ class GradingSession:
         """Keep --progress-file up to date: checks done of total, and the one running."""
         path = self.config.getoption("progress_file")
         if path:
-            from .report import write_progress
+            from ..reporting.report import write_progress
 
             write_progress(Path(path), list(self.results.values()), current)
 
@@ -388,7 +388,7 @@ class GradingSession:
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config: pytest.Config) -> None:
         if not self.results:
             return
-        from .report import score_table
+        from ..reporting.report import score_table
 
         terminalreporter.write("\n" + score_table(self.lessons, list(self.results.values())) + "\n")
         for lesson_id, page in sorted(self.pages.items()):
@@ -410,14 +410,14 @@ class GradingSession:
             self.wait_line.close()
         path = self.config.getoption("grade_json")
         if path and self.results:
-            from .report import json_report
+            from ..reporting.report import json_report
 
             report = json_report(self.lessons, list(self.results.values()), self.pages)
             Path(path).write_text(json.dumps(report, indent=2) + "\n")
 
     def write_feedback(self) -> None:
         """Draw each check's pictures and write every lesson's feedback page (see --feedback-dir)."""
-        from .feedback_page import write_pages
+        from ..reporting.feedback_page import write_pages
 
         option = self.config.getoption("feedback_dir")
         for lesson_id in sorted({r.lesson for r in self.results.values()}):

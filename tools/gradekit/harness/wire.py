@@ -105,7 +105,7 @@ def encode(value, limits: Limits = Limits()) -> tuple[dict, list[bytes]]:
 
 def _simulated_tensor_class():
     """gradekit's simulated-GPU tensor class, when that module is loaded (its tensors are sent as cuda:0)."""
-    module = sys.modules.get("gradekit.harness.simcuda")
+    module = sys.modules.get("gradekit.course.simcuda")
     return getattr(module, "_SimTensor", None)
 
 

@@ -1,8 +1,7 @@
-"""Hypothesis strategies shared by the graders: small, seeded-by-hypothesis inputs built in the judge."""
+"""Lesson 2.3.1's Hypothesis strategies (EarlyStopping scenarios): small inputs drawn in the judge."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 # Losses on a coarse grid, so ties (equal losses, improvements of exactly min_delta) really happen.
@@ -22,10 +21,3 @@ def early_stopping_case(draw) -> dict:
 def early_stopping_cases(count: int):
     """A batch of scenarios, checked in one worker call (a worker per scenario would be slow)."""
     return st.lists(early_stopping_case(), min_size=count, max_size=count)
-
-
-def grading_settings(max_examples: int) -> settings:
-    """Hypothesis settings for a grader check: repeatable, no database, and no shrinking (every example
-    costs a worker call; the check's message already names the first failing case)."""
-    return settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
-                    phases=[Phase.explicit, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture])

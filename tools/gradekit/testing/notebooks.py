@@ -1,4 +1,5 @@
-"""Run a release notebook for real with nbclient, with its `parameters` cell overridden (papermill-style)."""
+"""Run a release notebook for real with nbclient, with its `parameters` cell overridden (papermill-style): the
+project's tests use it; the student's in-notebook `check()` is gradekit/notebook.py, a different thing."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from pathlib import Path
 
 def reference_notebook(root: Path, lesson: str) -> str:
     """The lesson's release notebook with the solutions in place (JSON text): what a reference run executes."""
-    from .build.outputs import release_notebook
-    from .build.pipeline import lesson_sources
-    from .build.source import read_source
+    from ..assign.outputs import release_notebook
+    from ..assign.pipeline import lesson_sources
+    from ..assign.source import read_source
 
     return release_notebook(read_source(next(iter(lesson_sources(root, [lesson])))), solved=True)
 

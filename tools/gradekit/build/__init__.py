@@ -1,1 +1,0 @@
-"""The instructor's build: one percent-format source per lesson → starter module, release notebook, manifest."""
