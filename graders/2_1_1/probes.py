@@ -171,6 +171,9 @@ class LaggingDevice(TorchFunctionMode):
         patches = [(torch.cuda, "synchronize", synchronize), (torch.accelerator, "synchronize", synchronize),
                    (torch.cuda, "Event", LagEvent), (torch.cuda, "current_stream", stream),
                    (torch.cuda, "default_stream", stream)]
+        simulated = type(torch.zeros(1).to("cuda"))  # the simulated GPU's tensor class: its own methods skip the mode
+        patches += [(simulated, name, _reading_back(getattr(simulated, name), lag)) for name in SIM_READBACKS
+                    if name in simulated.__dict__]
         saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
         try:
             for owner, name, value in patches:
@@ -179,6 +182,22 @@ class LaggingDevice(TorchFunctionMode):
         finally:
             for owner, name, value in reversed(saved):
                 setattr(owner, name, value)
+
+
+SIM_READBACKS = ("item", "tolist", "numpy", "cpu", "to", "__repr__", "__format__")
+
+
+def _reading_back(method, lag: LaggingDevice):
+    """A simulated tensor's own method (it bypasses the mode) that waits for the device when it reads a value
+    back to the CPU."""
+
+    def waiting(self, *args, **kwargs):
+        out = method(self, *args, **kwargs)
+        if not isinstance(out, torch.Tensor) or out.device.type != "cuda":
+            lag.drain()
+        return out
+
+    return waiting
 
 
 def _simulated() -> bool:
@@ -215,7 +234,8 @@ def lagging_device(where: str, cpu_seconds: float, device_seconds: float):
     place = accelerator() if where == "accelerator" else cpu_only()
     with place as device:
         lag = LaggingDevice(cpu_seconds, device_seconds)
-        with lag.synchronizing(), lag:
+        waits = lag.synchronizing() if where == "accelerator" else contextlib.nullcontext()
+        with waits, lag:
             yield device, lag
         lag.drain()
 

@@ -42,13 +42,12 @@ def on_the_gpu_or_cpu(doing: str, out: dict) -> None:
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("where, as_string", [("accelerator", False), ("accelerator", True), ("cpu", False)])
-def test_to_device_returns_the_tensor_on_the_device(run, where, as_string):
+@pytest.mark.parametrize("as_string", [False, True])
+def test_to_device_returns_the_tensor_on_the_device(run, as_string):
     """to_device(t, device) returns t on that device with the same values, shape and dtype."""
-    out = run("moved", doing="to_device(t, device)", where=where, as_string=as_string)
-    name = "the GPU" if where == "accelerator" else "a CPU-only machine"
+    out = run("moved", doing="to_device(t, device)", where="accelerator", as_string=as_string)
     if out["error"] is not None:
-        fail(student_error(out, f"to_device(t, device) on {name}"))
+        fail(student_error(out, "to_device(t, device) on the GPU"))
     got, asked, original = out["out"]["returned"], out["out"]["asked"], out["original"]
     device_arg = f'"{asked}"' if as_string else f"torch.device('{asked}')"
     doing = f"to_device(t, {device_arg})"
