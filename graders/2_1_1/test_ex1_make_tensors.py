@@ -70,19 +70,27 @@ def test_noise_comes_from_the_seed(run):
              "before torch.randn, so the same seed always gives the same tensor.")
 
 
+def check_described(answers: list) -> None:
+    """Fail unless every answer of describe is the tensor's (shape, dtype, device), naming which of the three is
+    wrong."""
+    __tracebackhide__ = True
+    for answer, case in answers:
+        tensor = f"a tensor with shape {tuple(case['shape'])}, dtype torch.{case['dtype']}, device {case['device']}"
+        if answer.get("error"):
+            error = answer["error"]
+            fail(f"describe(t) for {tensor} raised {error['type']}: {error['message'][:200]}"
+                 + (f"\n  at {error['where']}" if error.get("where") else ""))
+        expect(answer["ok"], f"describe(t) returned {answer.get('repr')} (a {answer.get('type')}); return the tuple "
+                             "(t.shape, t.dtype, t.device).")
+        wrong = [name for name in ("shape", "dtype", "device") if answer[name] != case[name]]
+        if wrong:
+            fail(f"For {tensor}, describe(t) returned shape {answer['shape']}, dtype {answer['dtype']}, device "
+                 f"{answer['device']}: the {' and the '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong. "
+                 "Read all three from t itself: (t.shape, t.dtype, t.device), a torch.Size, a torch.dtype and a "
+                 "torch.device.")
+
+
 @pytest.mark.points(1)
 def test_describe_returns_shape_dtype_device(run):
     """describe(t) returns (shape, dtype, device): the three attributes to check first."""
-    out = run("described", doing="describe(t)", count=4)
-    for answer, shape, dtype in zip(out["answers"], out["shapes"], out["dtypes"]):
-        expect(answer["ok"], f"describe(t) returned {answer.get('repr')} (a {answer.get('type')}); return the tuple "
-                             "(t.shape, t.dtype, t.device).")
-        want = {"shape": shape, "dtype": dtype, "device": out["device"]}
-        got = {"shape": answer["shape"], "dtype": answer["dtype"], "device": answer["device"]}
-        wrong = [name for name in ("shape", "dtype", "device") if got[name] != want[name]]
-        if wrong:
-            shown = {k: (v if isinstance(v, (list, str)) else v.get("repr")) for k, v in got.items()}
-            fail(f"For a tensor with shape {tuple(shape)}, dtype torch.{dtype}, device {out['device']}, describe(t) "
-                 f"returned shape {shown['shape']}, dtype {shown['dtype']}, device {shown['device']}: the "
-                 f"{' and the '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong. Return (t.shape, t.dtype, "
-                 "t.device): a torch.Size, a torch.dtype and a torch.device.")
+    check_described(run("described", doing="describe(t)", count=3)["cpu"])

@@ -9,6 +9,10 @@ pytestmark = pytest.mark.exercise("2_1_1.ex3")
 
 def returned_tensor(out: dict, call: str) -> dict:
     __tracebackhide__ = True
+    if out["error"] is not None:
+        error = out["error"]
+        fail(f"{call} raised {error['type']}: {error['message'][:300]}"
+             + (f"\n  at {error['where']}" if error.get("where") else ""))
     before = out["before"]
     expect(before["tensor"], f"{call} returned a {before.get('type')} ({before.get('repr')}), not a tensor.")
     original = out["original"]
@@ -26,7 +30,7 @@ def returned_tensor(out: dict, call: str) -> dict:
 @pytest.mark.parametrize("dtype", ["float64", "int64"])
 def test_shares_memory_with_follows_the_array(run, dtype):
     """The tensor from shares_memory_with(a) changes when the array a changes: they share memory."""
-    out = run("memory_after_change", doing="shares_memory_with(a)", function="shares_memory_with", dtype=dtype)
+    out = run("memory_after_change", doing="shares_memory_with(a)", function="shares_memory_with")[dtype]
     after = returned_tensor(out, f"shares_memory_with(a) ({dtype} array)")
     if after["values"].equal(out["original"]["values"]):
         fail(f"After the {dtype} array changed in place, the tensor from shares_memory_with(a) still holds the old "
@@ -41,7 +45,7 @@ def test_shares_memory_with_follows_the_array(run, dtype):
 @pytest.mark.parametrize("dtype", ["float64", "int64"])
 def test_copy_of_keeps_its_own_values(run, dtype):
     """The tensor from copy_of(a) keeps its values when the array a changes: it is a copy."""
-    out = run("memory_after_change", doing="copy_of(a)", function="copy_of", dtype=dtype)
+    out = run("memory_after_change", doing="copy_of(a)", function="copy_of")[dtype]
     after = returned_tensor(out, f"copy_of(a) ({dtype} array)")
     if after["values"].equal(out["changed"]["values"]):
         fail(f"After the {dtype} array changed in place, the tensor from copy_of(a) changed with it: it shares the "
