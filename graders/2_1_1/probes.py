@@ -364,29 +364,46 @@ def flattened(student) -> dict:
 
 # ---- exercise 3 -------------------------------------------------------------------------------------
 
+_HELD: dict = {}  # in the student's process, between the two steps: each array and the tensor made from it
+
+
 @student_step
 def call_memory(sub, function: str, cases: dict) -> dict:
-    """Call shares_memory_with or copy_of on an array, then change the array in place: what the tensor holds."""
+    """shares_memory_with or copy_of on arrays built here from plain numbers (no tensor holding them exists in
+    this process); the arrays and the returned tensors are kept for `change_arrays`."""
     student_function = getattr(sub, function)
     out = {}
-    for name, (values, changed) in cases.items():
-        a = values.numpy().copy()
+    for name, (values, dtype) in cases.items():
+        a = np.array(values, dtype=dtype)
         returned, error = attempt(student_function, a)
         if error is not None:
             out[name] = {"error": error}
             continue
+        _HELD[name] = (a, returned)
         before = tensor_info(returned)
         if before["tensor"]:
             before["values"] = before["values"].clone()
-        a[...] = changed.numpy()
-        out[name] = {"before": before, "after": tensor_info(returned), "array_dtype": str(a.dtype), "error": None}
+        out[name] = {"before": before, "array_dtype": str(a.dtype), "error": None}
+    return out
+
+
+@student_step
+def change_arrays(sub, changed: dict) -> dict:
+    """Change each kept array in place to values this process learns only now; what each tensor holds after."""
+    out = {}
+    for name, values in changed.items():
+        if name in _HELD:
+            a, returned = _HELD[name]
+            a[...] = np.array(values, dtype=a.dtype)
+            out[name] = tensor_info(returned)
     return out
 
 
 def memory_after_change(student, function: str) -> dict:
-    """`function(a)` on secret float64 and int64 arrays, each then changed in place to other secret values."""
+    """`function(a)` on secret float64 and int64 arrays; then, in a second step, each array changed in place to
+    other secret values, sent only after the function returned."""
     generator = secret_generator()
-    cases = {}
+    cases, changes = {}, {}
     for dtype in ("float64", "int64"):
         kind = getattr(torch, dtype)
         if dtype == "int64":
@@ -395,10 +412,12 @@ def memory_after_change(student, function: str) -> dict:
         else:
             values = torch.randn(3, 4, generator=generator, dtype=kind)
             changed = values + 1.0 + torch.rand(3, 4, generator=generator, dtype=kind)
-        cases[dtype] = (values, changed)
+        cases[dtype], changes[dtype] = (values.tolist(), dtype), changed
     out = student.call(call_memory, function=function, cases=cases)
-    for dtype, (values, changed) in cases.items():
-        out[dtype].update(original=plain_info(values), changed=plain_info(changed))
+    after = student.call(change_arrays, changed={k: v.tolist() for k, v in changes.items()})
+    for dtype, (values, _) in cases.items():
+        out[dtype].update(after=after.get(dtype), original=plain_info(torch.tensor(values, dtype=getattr(torch, dtype))),
+                          changed=plain_info(changes[dtype]))
     return out
 
 
