@@ -2,7 +2,7 @@
 
 import pytest
 
-from gradekit.checks import expect, fail
+from gradekit.checks import expect, fail, fmt
 
 pytestmark = pytest.mark.exercise("2_1_1.ex1")
 
@@ -64,9 +64,9 @@ def test_noise_comes_from_the_seed(run):
     got, want = entries(out)["noise"], out["expected"]["noise"]
     attributes_agree(got, want, "make_tensors(seed)['noise']")
     if not got["values"].equal(want["values"]):
-        fail(f"make_tensors({out['seed']})['noise'] starts {got['values'].array.reshape(-1)[:3].round(4).tolist()}; "
+        fail(f"make_tensors({out['seed']})['noise'] starts {fmt(got['values'].array.reshape(-1)[:3].tolist())}; "
              f"torch.manual_seed({out['seed']}) then torch.randn(4, 3) starts "
-             f"{want['values'].array.reshape(-1)[:3].round(4).tolist()}. Seed with the seed you are given, right "
+             f"{fmt(want['values'].array.reshape(-1)[:3].tolist())}. Seed with the seed you are given, right "
              "before torch.randn, so the same seed always gives the same tensor.")
 
 

@@ -54,7 +54,7 @@ def test_linear_forward_maps_features_to_outputs(run):
     out = run("linear_forward_values", doing="linear_forward(X, w, b)")["rectangular"]
     doing = "linear_forward(X, w, b) with X [5, 3], w [3, 2], b [2]"
     if out["error"] is not None:
-        hint = f" {MATMUL}" if "must match the size" in out["error"]["message"] else ""
+        hint = f". {MATMUL}" if "must match the size" in out["error"]["message"] else ""
         fail(student_error(out, doing) + hint)
     same_three(out["returned"], out["expected"], doing)
     close_tensor(out["returned"]["values"], out["expected"]["values"], doing, rtol=1e-5, atol=1e-5)

@@ -39,7 +39,7 @@ def on_the_gpu_or_cpu(doing: str, out: dict, where: str) -> None:
     if out["error"].get("stub"):
         fail(f"{doing}: {message}")
     if where == "cpu" and ("NVIDIA" in message or "CUDA" in message or "cuda" in message):
-        fail(f"{doing} failed on a machine without a GPU ({out['error']['type']}: {message[:160]}): synchronize only "
+        fail(f"{doing} failed ({out['error']['type']}: {message[:160]}): synchronize only "
              "when device.type == 'cuda'.")
     fail(student_error(out, doing))
 
