@@ -37,6 +37,11 @@ def attributes_agree(got: dict, want: dict, what: str) -> None:
 
 def entries(out: dict) -> dict:
     __tracebackhide__ = True
+    if out.get("error"):
+        error = out["error"]
+        fail(f"make_tensors(seed): {error['message']}" if error.get("stub") else
+             f"make_tensors(seed) raised {error['type']}: {error['message'][:300]}"
+             + (f"\n  at {error['where']}" if error.get("where") else ""))
     expect(out["type"] == "dict", f"make_tensors(seed) returned a {out['type']}; return a dict of tensors.")
     missing = [key for key in out["expected"] if key not in out["entries"]]
     expect(not missing, f"make_tensors(seed) has no {missing}; its keys are {list(out['entries'])}, expected "
@@ -47,7 +52,7 @@ def entries(out: dict) -> dict:
 @pytest.mark.points(2)
 def test_make_tensors_has_the_tables_shapes_dtypes_and_values(run):
     """make_tensors returns the table's tensors, each with its shape, dtype, device and values."""
-    out = run("made_tensors", doing="make_tensors(seed)")
+    out = run("exercise_one", doing="make_tensors(seed) and describe(t)", count=3)["made"]
     made = entries(out)
     for key in CONSTANT_KEYS:
         got, want = made[key], out["expected"][key]
@@ -60,7 +65,7 @@ def test_make_tensors_has_the_tables_shapes_dtypes_and_values(run):
 @pytest.mark.points(1)
 def test_noise_comes_from_the_seed(run):
     """make_tensors(seed)['noise'] is torch.randn(4, 3) right after torch.manual_seed(seed)."""
-    out = run("made_tensors", doing="make_tensors(seed)")
+    out = run("exercise_one", doing="make_tensors(seed) and describe(t)", count=3)["made"]
     got, want = entries(out)["noise"], out["expected"]["noise"]
     attributes_agree(got, want, "make_tensors(seed)['noise']")
     if not got["values"].equal(want["values"]):
@@ -78,6 +83,8 @@ def check_described(answers: list) -> None:
         tensor = f"a tensor with shape {tuple(case['shape'])}, dtype torch.{case['dtype']}, device {case['device']}"
         if answer.get("error"):
             error = answer["error"]
+            if error.get("stub"):
+                fail(f"describe(t): {error['message']}")
             fail(f"describe(t) for {tensor} raised {error['type']}: {error['message'][:200]}"
                  + (f"\n  at {error['where']}" if error.get("where") else ""))
         expect(answer["ok"], f"describe(t) returned {answer.get('repr')} (a {answer.get('type')}); return the tuple "
@@ -93,4 +100,4 @@ def check_described(answers: list) -> None:
 @pytest.mark.points(1)
 def test_describe_returns_shape_dtype_device(run):
     """describe(t) returns (shape, dtype, device): the three attributes to check first."""
-    check_described(run("described", doing="describe(t)", count=3)["cpu"])
+    check_described(run("exercise_one", doing="make_tensors(seed) and describe(t)", count=3)["described"]["cpu"])

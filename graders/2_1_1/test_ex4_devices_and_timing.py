@@ -18,6 +18,8 @@ def three(info: dict) -> str:
 
 def student_error(out: dict, doing: str) -> str:
     error = out["error"]
+    if error.get("stub"):
+        return f"{doing}: {error['message']}"
     where = f"\n  at {error['where']}" if error.get("where") else ""
     return f"{doing} raised {error['type']}: {error['message'][:300]}{where}"
 
