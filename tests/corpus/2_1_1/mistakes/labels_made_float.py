@@ -1,0 +1,9 @@
+"""Mistake: the class labels are made float (decimal points in the list), not int64."""
+CAUGHT_BY = {"test_make_tensors_has_the_tables_shapes_dtypes_and_values": "stay int64"}
+
+
+def make_tensors(seed):
+    torch.manual_seed(seed)
+    return {"from_list": torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), "labels": torch.tensor([3.0, 0.0, 7.0, 1.0]),
+            "zeros": torch.zeros(3, 4), "ones": torch.ones(2, 5), "noise": torch.randn(4, 3),
+            "from_numpy": torch.from_numpy(np.linspace(0, 1, 5, dtype=np.float32))}
