@@ -41,6 +41,13 @@ def judge_trajectory(out: dict, doing: str = DOING) -> None:
              f"{fmt(reference[:6].tolist())}. backward() adds to .grad; without the clear, w.grad grows from step to "
              f"step: {fmt(summed, 3)} instead of {fmt(cleared, 3)}. This is the #1 beginner bug: clear, compute, use: "
              "set w.grad and b.grad to None (or zero them) before every backward().")
+    frozen = [name for name in ("w", "b") if out[name] == 0.0]
+    if frozen and not all(abs(out["reference"][name]) < 1e-9 for name in frozen):
+        fail(f"After {len(mine)} steps {' and '.join(frozen)} still {'is' if len(frozen) == 1 else 'are'} exactly 0: "
+             "its gradient never arrived, so it never learned (your losses "
+             f"{fmt(mine[:4].tolist())} vs {fmt(reference[:4].tolist())}). The tape never reached it: is the loss "
+             "computed from w.data (or b.data), a detached copy? .data reaches around the recording and breaks "
+             "training silently. Compute the loss from the recording leaves: line_loss(w, b, X, y).")
     if len(mine) > 1 and abs(mine[-1] - mine[0]) <= 1e-7 * abs(mine[0]):
         fail(f"Your loss never moves: {fmt(mine[:4].tolist())} ... {mine[-1]:.4f}, so w and b never learn. The tape "
              "never reached them: is the loss computed from w.data, a detached w, or copies of w and b? Compute it "
