@@ -95,6 +95,9 @@ def test_grad_of_leaves_the_callers_x_untouched(run):
     expect(out["first_grad_fn"] is None and not out["first_requires_grad"],
            f"grad_of returned a tensor that is part of a graph (grad_fn={out['first_grad_fn']}): return the leaf's "
            ".grad, which records nothing.")
+    expect(first.close(out["expected"], rtol=1e-3, atol=1e-3),
+           f"grad_of gave {fmt(first.array.tolist())}, finite differences give {fmt(out['expected'].array.tolist())}: "
+           "an untouched x only counts with the right gradient.")
     if not second.close(first, rtol=1e-5, atol=1e-6):
         fail(f"grad_of on the same x gave {fmt(first.array.tolist())}, then {fmt(second.array.tolist())}: the "
              "second gradient was added to the first (gradients accumulate). Use a fresh recording copy of x "

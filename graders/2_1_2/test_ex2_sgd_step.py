@@ -40,10 +40,12 @@ def test_sgd_step_updates_in_place_and_params_stay_leaves(run):
 
 @pytest.mark.points(1)
 def test_sgd_step_clears_the_gradients(run):
-    """After sgd_step_ every gradient is cleared (None or zeros), ready for the next step."""
+    """After its update sgd_step_ leaves every gradient cleared (None or zeros), ready for the next step."""
     out = run("sgd_case", doing=DOING, shapes=SHAPES, lr=0.1)
     expect("error" not in out, f"{DOING} failed: {out.get('error') or out.get('raw')}")
-    for i, (row, grad) in enumerate(zip(out["params"], out["grads"]), start=1):
+    for i, (row, grad, want) in enumerate(zip(out["params"], out["grads"], out["expected"]), start=1):
+        expect(row["value"].close(want, rtol=1e-6, atol=1e-7),
+               f"Parameter {i} was not moved to p - lr * p.grad: clear the gradient after using it, not instead.")
         left = row["grad"]
         if left is None or not abs(left.array).any():
             continue
