@@ -9,7 +9,10 @@ from gradekit.checks import expect, fail, fmt, grading_settings
 pytestmark = pytest.mark.exercise("2_1_2.ex1")
 
 OPS = ["sin", "cos", "exp", "tanh", "square", "cube", "sigmoid", "softplus", "log1p_square"]
-coefficients = st.floats(min_value=-2, max_value=2, allow_nan=False).map(lambda v: round(v, 3))
+# Sizes and signs drawn apart, so the simplest example Hypothesis tries first is still a function with a slope.
+signs = st.sampled_from([1, -1])
+coefficients = st.tuples(st.floats(min_value=0.25, max_value=2), signs).map(lambda p: round(p[0] * p[1], 3))
+points = st.tuples(st.floats(min_value=0.125, max_value=2, width=32), signs).map(lambda p: p[0] * p[1])
 
 
 @st.composite
@@ -21,8 +24,8 @@ def function_at_a_point(draw, shapes) -> dict:
         size *= dim
     terms = draw(st.lists(st.fixed_dictionaries({
         "op": st.sampled_from(OPS), "coef": coefficients, "a": coefficients.map(lambda v: round(v * 0.75, 3)),
-        "c": coefficients.map(lambda v: round(v / 2, 3))}), min_size=1, max_size=3))
-    x = draw(st.lists(st.floats(min_value=-2, max_value=2, allow_nan=False, width=32), min_size=size, max_size=size))
+        "c": coefficients.map(lambda v: round(v / 4, 3))}), min_size=1, max_size=3))
+    x = draw(st.lists(points, min_size=size, max_size=size))
     return {"spec": {"terms": terms, "couple": draw(coefficients) / 4, "pair": draw(coefficients) / 4},
             "shape": list(shape), "x": x}
 
@@ -69,8 +72,8 @@ def with_specs(out: dict, drawn: list) -> dict:
 
 
 @pytest.mark.points(2)
-@grading_settings(3)
-@given(drawn=cases([(1,), (3,), (5,)]))
+@grading_settings(2)
+@given(drawn=cases([(1,), (3,), (5,)], count=12))
 def test_grad_of_matches_finite_differences(run, drawn):
     """grad_of(f, x) gives the gradient that finite differences measure, for functions and points the grader draws."""
     judge_gradients(with_specs(run("grad_cases", doing="grad_of(f, x)", cases=drawn), drawn))
