@@ -40,6 +40,15 @@ def formula(spec: dict) -> str:
     return " + ".join(f"sum({p})" for p in parts) + f" + {spec['couple']:g}·(sum x)² + {spec['pair']:g}·sum(x·roll(x))"
 
 
+def twice(got, want) -> str:
+    """The words for a gradient exactly twice the true one (two rewinds added up), else nothing."""
+    nonzero = abs(want.array) > 1e-2
+    if nonzero.any() and abs((got.array[nonzero] / want.array[nonzero]) - 2).max() < 1e-2:
+        return (" Yours is exactly twice the true gradient: backward() ran twice and the gradients added up (they "
+                "accumulate until cleared).")
+    return ""
+
+
 def judge_gradients(out: dict) -> None:
     """Each case's gradient against the finite differences, with the numbers of the first that is off."""
     __tracebackhide__ = True
@@ -54,11 +63,7 @@ def judge_gradients(out: dict) -> None:
         expect(got.dtype == want.dtype, f"grad_of(f, x) returned a {got.dtype} gradient for a {x.dtype} x: keep "
                                         "x's dtype.")
         if not got.close(want, rtol=1e-3, atol=1e-3):
-            ratio = ""
-            nonzero = abs(want.array) > 1e-2
-            if nonzero.any() and abs((got.array[nonzero] / want.array[nonzero]) - 2).max() < 1e-2:
-                ratio = (" Yours is exactly twice the true gradient: backward() ran twice and the gradients added "
-                         "up (they accumulate until cleared).")
+            ratio = twice(got, want)
             fail(f"f(x) = {formula(row['spec'])} at x = {fmt(x.array.ravel().tolist(), 3)}: "
                  f"grad_of gave {fmt(got.array.ravel().tolist(), 4)}, finite differences give "
                  f"{fmt(want.array.ravel().tolist(), 4)}.{ratio}")
@@ -100,7 +105,7 @@ def test_grad_of_leaves_the_callers_x_untouched(run):
            ".grad, which records nothing.")
     expect(first.close(out["expected"], rtol=1e-3, atol=1e-3),
            f"grad_of gave {fmt(first.array.tolist())}, finite differences give {fmt(out['expected'].array.tolist())}: "
-           "an untouched x only counts with the right gradient.")
+           "an untouched x only counts with the right gradient." + twice(first, out["expected"]))
     if not second.close(first, rtol=1e-5, atol=1e-6):
         fail(f"grad_of on the same x gave {fmt(first.array.tolist())}, then {fmt(second.array.tolist())}: the "
              "second gradient was added to the first (gradients accumulate). Use a fresh recording copy of x "

@@ -38,7 +38,7 @@ def judge_trajectory(out: dict, doing: str = DOING) -> None:
     if all(abs(a - b) <= 1e-3 * abs(b) + 1e-5 for a, b in zip(mine[:first + 3], piled[:first + 3])):
         cleared, summed = out["reference"]["grads_w"][:5], out["accumulated"]["grads_w"][:5]
         fail(f"Your losses {fmt(mine[:6].tolist())} follow a run that never clears its gradients, not "
-             f"{fmt(reference[:6].tolist())}. backward() adds to .grad; without the clear, w.grad grows from step to "
+             f"{fmt(reference[:6].tolist())}. backward() adds to .grad; without the clear, w.grad piles up step after "
              f"step: {fmt(summed, 3)} instead of {fmt(cleared, 3)}. This is the #1 beginner bug: clear, compute, use: "
              "set w.grad and b.grad to None (or zero them) before every backward().")
     frozen = [name for name in ("w", "b") if out[name] == 0.0]
