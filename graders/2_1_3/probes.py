@@ -24,8 +24,13 @@ NOT_CALLED = "the grader's layer was called as linear(x)"
 
 def _grader_file(filename: str) -> bool:
     """Frames of torch, the standard library, gradekit and these probes are not the student's."""
-    return ("site-packages" in filename or filename.startswith(sys.prefix) or filename.startswith(sys.base_prefix)
-            or "/graders/" in filename or "gradekit" in filename or filename.startswith("<"))
+    import os
+
+    import gradekit
+
+    ours = (os.path.dirname(torch.__file__), os.path.dirname(gradekit.__file__), os.path.dirname(__file__),
+            sys.prefix, sys.base_prefix)
+    return filename.startswith(ours) or "site-packages" in filename
 
 
 def attempt(function, *args, **kwargs):
@@ -39,7 +44,7 @@ def attempt(function, *args, **kwargs):
         raise
     except Exception as error:  # noqa: BLE001 - the error is the feedback
         frames = [f for f in traceback.extract_tb(error.__traceback__) if not _grader_file(f.filename)]
-        where = f"line {frames[-1].lineno}: {(frames[-1].line or '').strip()}" if frames else ""
+        where = f" (at line {frames[-1].lineno}: {(frames[-1].line or '').strip()})" if frames else ""
         return None, {"type": type(error).__name__, "message": str(error)[:400], "where": where}
 
 
@@ -187,7 +192,7 @@ def call_make_mlp(sub, sizes: list, weights: list, inputs: torch.Tensor) -> dict
     out = {"type": type(mlp).__name__, "is_sequential": isinstance(mlp, nn.Sequential)}
     if not isinstance(mlp, nn.Module):
         return out
-    out["layers"] = [layer_of(m) for m in mlp.children()] if isinstance(mlp, nn.Sequential) else []
+    out["layers"] = [layer_of(m) for m in mlp] if isinstance(mlp, nn.Sequential) else []  # one ReLU may recur
     out.update(params=registered(mlp), plain_lists=plain_lists(mlp), loaded=load_by_shape(mlp, weights))
     return {**out, **outputs(mlp, inputs)}
 
@@ -290,7 +295,7 @@ def raw_weights_loaded(student, sizes: list) -> dict:
     W1, b1, W2, b2 = raw
     out["expected"] = torch.relu(inputs @ W1 + b1) @ W2 + b2  # raw_forward, the given code of 2.1.2
     if sizes[0] == sizes[1] == sizes[2]:
-        out["untransposed"] = stack(inputs, [W1.T, b1, W2.T, b2])  # the raw (in, out) matrices taken as (out, in)
+        out["untransposed"] = stack(inputs, [W1, b1, W2, b2])  # the raw (in, out) matrices taken as (out, in)
     return out
 
 

@@ -15,12 +15,11 @@ def built_or_fail(out: dict) -> None:
     error = out.get("build_error")
     if error is None:
         return
-    where = f" ({error['where']})" if error.get("where") else ""
     if "Module.__init__() call" in error["message"]:
-        fail(f"{DOING} raised {error['type']}: {error['message']}{where}. Call super().__init__() first in "
+        fail(f"{DOING} raised {error['type']}: {error['message']}{error['where']}. Call super().__init__() first in "
              "__init__: nn.Module's own __init__ sets up the bookkeeping that registers layers, so assigning "
              "self.fc1 before it fails.")
-    fail(f"{DOING} raised {error['type']}: {error['message']}{where}")
+    fail(f"{DOING} raised {error['type']}: {error['message']}{error['where']}")
 
 
 def unregistered(out: dict, what: str) -> str:
@@ -59,7 +58,7 @@ def test_forward_computes_the_two_layer_math(run):
     expect(out["params"], unregistered(out, DOING))
     error = out.get("run_error")
     if error is not None:
-        fail(f"{DOING}(x) for x of shape (8, 6) raised {error['type']}: {error['message']} {error['where']}")
+        fail(f"{DOING}(x) for x of shape (8, 6) raised {error['type']}: {error['message']}{error['where']}")
     expect(out["first"] is not None, f"{DOING}(x) returned a {out['returned_type']}, not a tensor.")
     if not out["first"].equal(out["second"]):
         fail(f"{DOING}(x) gave different outputs for the same x on two calls (largest difference "

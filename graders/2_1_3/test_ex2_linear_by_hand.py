@@ -15,9 +15,9 @@ def judged(out: dict, doing: str) -> None:
     error = out["error"]
     if error is not None:
         if "cannot be multiplied" in error["message"]:
-            fail(f"{doing} raised {error['type']}: {error['message']} ({error['where']}). A transposed weight: "
+            fail(f"{doing} raised {error['type']}: {error['message']}{error['where']}. A transposed weight: "
                  f"{TRANSPOSE}")
-        fail(f"{doing} raised {error['type']}: {error['message']} ({error['where']})")
+        fail(f"{doing} raised {error['type']}: {error['message']}{error['where']}")
     got, want = out["returned"], out["expected"]
     expect(got is not None, f"{doing} returned a {out['returned_type']}, not a tensor.")
     if got.shape == want.shape and not got.close(want, 1e-5, 1e-5):

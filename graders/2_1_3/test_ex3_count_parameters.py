@@ -12,7 +12,7 @@ def judged(returned: dict, expected: dict, model: str) -> None:
     doing = f"count_parameters({model})"
     error = returned["error"]
     if error is not None:
-        fail(f"{doing} raised {error['type']}: {error['message']} ({error['where']})")
+        fail(f"{doing} raised {error['type']}: {error['message']}{error['where']}")
     value = returned["value"]
     if type(value) is not int:
         fail(f"{doing} returned {value!r} (a {returned['type']}); return a Python int: sum(p.numel() for p in "

@@ -14,16 +14,19 @@ def loaded_or_fail(out: dict, doing: str) -> None:
     """Fail with the course's words when load_raw_weights raised or gave no model."""
     error = out["error"]
     if error is not None:
-        message = f"{doing} raised {error['type']}: {error['message']} ({error['where']})."
+        message = f"{doing} raised {error['type']}: {error['message']}{error['where']}."
         if "must match" in error["message"] or "size mismatch" in error["message"] or "shape" in error["message"]:
             fail(f"{message} A transposed weight: {TRANSPOSE}")
+        if "in-place operation" in error["message"]:
+            fail(f"{message} The weights are recording (requires_grad=True, press Record), and autograd refuses an "
+                 "in-place change to a recorded leaf. Copy the values in inside `with torch.no_grad():`.")
         if "cannot assign" in error["message"]:
             fail(f"{message} A layer's weight must stay an nn.Parameter: copy the values in with "
                  "model.fc1.weight.copy_(W1.T) inside torch.no_grad(), or wrap them in nn.Parameter(...).")
         fail(message)
     if out.get("run_error") is not None:
         error = out["run_error"]
-        fail(f"After {doing}, the model raised {error['type']} on a batch: {error['message']} ({error['where']}).")
+        fail(f"After {doing}, the model raised {error['type']} on a batch: {error['message']}{error['where']}.")
 
 
 def same_numbers(out: dict, doing: str) -> None:

@@ -17,7 +17,7 @@ def names(layers: list) -> str:
 def built_or_fail(out: dict, doing: str) -> None:
     error = out.get("build_error")
     if error is not None:
-        fail(f"{doing} raised {error['type']}: {error['message']} ({error['where']})")
+        fail(f"{doing} raised {error['type']}: {error['message']}{error['where']}")
     expect(out["is_sequential"], f"{doing} returned a {out['type']}; return an nn.Sequential: "
                                  "nn.Sequential(*layers) runs its layers in order and writes forward for you.")
 
@@ -51,7 +51,7 @@ def test_make_mlp_forward_matches_the_math(run):
     built_or_fail(out, DOING)
     error = out.get("run_error")
     if error is not None:
-        fail(f"{DOING}(x) for x of shape (8, 5) raised {error['type']}: {error['message']} {error['where']}")
+        fail(f"{DOING}(x) for x of shape (8, 5) raised {error['type']}: {error['message']}{error['where']}")
     expect(out["first"] is not None, f"{DOING}(x) returned a {out['returned_type']}, not a tensor.")
     got, want = out["first"], out["expected"]
     if got.shape == want.shape and not got.close(want, 1e-5, 1e-5):

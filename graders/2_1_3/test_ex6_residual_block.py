@@ -15,9 +15,9 @@ def built_or_fail(out: dict) -> None:
     if error is None:
         return
     if "Module.__init__() call" in error["message"]:
-        fail(f"{DOING} raised {error['type']}: {error['message']} ({error['where']}). Call super().__init__() first "
+        fail(f"{DOING} raised {error['type']}: {error['message']}{error['where']}. Call super().__init__() first "
              "in __init__: it sets up the bookkeeping that registers layers.")
-    fail(f"{DOING} raised {error['type']}: {error['message']} ({error['where']})")
+    fail(f"{DOING} raised {error['type']}: {error['message']}{error['where']}")
 
 
 def registered_or_fail(out: dict) -> None:
@@ -34,7 +34,7 @@ def registered_or_fail(out: dict) -> None:
 def ran_or_fail(result: dict, when: str) -> None:
     error = result.get("run_error")
     if error is not None:
-        fail(f"{DOING}(x) {when} raised {error['type']}: {error['message']} {error['where']}")
+        fail(f"{DOING}(x) {when} raised {error['type']}: {error['message']}{error['where']}")
     expect(result["first"] is not None, f"{DOING}(x) returned a {result['returned_type']}, not a tensor.")
 
 
@@ -70,6 +70,9 @@ def test_residual_block_adds_the_input_to_the_branch(run):
            f"layers: weights ({DIM}, {DIM}), biases ({DIM},).")
     ran_or_fail(out["weighted"], "with the grader's weights")
     got = out["weighted"]["first"]
+    expect(got.shape == out["expected"][0].shape,
+           f"{DOING}(x) has shape {list(got.shape)} for x of shape {list(out['inputs'].shape)}; a residual block keeps "
+           "the shape of its input.")
     for index, want in enumerate(out["expected"]):
         if got.shape == want.shape and got.close(want, 1e-5, 1e-5):
             close_tensor(got, want, f"{DOING}(x)", rtol=1e-5, atol=1e-5)
@@ -80,4 +83,4 @@ def test_residual_block_adds_the_input_to_the_branch(run):
         fail(f"{start} that is branch(x) alone. Add the skip path: return x + branch(x).")
     if any(got.close(b, 1e-5, 1e-5) for b in out["relu_after"] if got.shape == b.shape):
         fail(f"{start} that is relu(x + branch(x)). No activation after the sum in this block.")
-    close_tensor(got, want, f"{DOING}(x)", rtol=1e-5, atol=1e-5)
+    fail(f"{start} the residual adds the wrong tensor. Return the block's input x plus the branch's output.")

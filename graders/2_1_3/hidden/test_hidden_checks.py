@@ -11,7 +11,7 @@ layer_sizes = st.lists(st.integers(min_value=1, max_value=9), min_size=2, max_si
 
 @pytest.mark.exercise("2_1_3.ex5")
 @pytest.mark.points(1)
-@grading_settings(1)
+@grading_settings(2)  # the first example is the minimal one (every model [1, 1]), the second a random draw
 @given(cases=st.lists(layer_sizes, min_size=6, max_size=6).map(lambda cases: [[4, 2]] + cases))
 def test_make_mlp_on_generated_sizes(run, cases):
     """make_mlp builds the right stack for any list of sizes, a single Linear layer for two sizes included."""
@@ -38,7 +38,7 @@ def counted_model(draw) -> dict:
 
 @pytest.mark.exercise("2_1_3.ex3")
 @pytest.mark.points(1)
-@grading_settings(1)
+@grading_settings(2)  # the first example is the minimal one (every model [1, 1]), the second a random draw
 @given(specs=st.lists(counted_model(), min_size=8, max_size=8).map(
     lambda specs: specs + [{"sizes": [3, 4, 2], "buffer": True}]))
 def test_count_parameters_on_generated_models(run, specs):
