@@ -17,7 +17,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from gradekit.probe import secret_seed, student_step
 
-NOT_CALLED = "the grader's layer was called as linear(x)"
+DECOY_OFFSET = 1000.0  # what the decoy layer adds when it is called as linear(x)
 
 
 # ---- in the student's process: call the learner's code, report what it built -----------------------------------
@@ -107,25 +107,24 @@ def call_two_layer_net(sub, sizes: list, weights: list, inputs: torch.Tensor) ->
     return {**out, **outputs(model, inputs)}
 
 
-class NoticingLinear(nn.Linear):
-    """An nn.Linear that notes when it is called as `linear(x)` (linear_by_hand must not need to)."""
-
-    called = False
+class DecoyLinear(nn.Linear):
+    """An nn.Linear whose own forward is off by DECOY_OFFSET: a linear_by_hand that calls linear(x) shows it in
+    the numbers the worker checks, whatever the student's process reports."""
 
     def forward(self, x):  # noqa: D102
-        type(self).called = True
-        return super().forward(x)
+        return F.linear(x, self.weight, self.bias) + DECOY_OFFSET
 
 
 @student_step
 def call_linear_by_hand(sub, weight: torch.Tensor, bias: torch.Tensor, inputs: torch.Tensor) -> dict:
-    """linear_by_hand on an nn.Linear holding the grader's weight and bias."""
-    layer = NoticingLinear(weight.shape[1], weight.shape[0], dtype=weight.dtype)
-    layer.load_state_dict({"weight": weight, "bias": bias})
-    NoticingLinear.called = False
-    returned, error = attempt(sub.linear_by_hand, layer, inputs)
-    out = {"error": error, "called_layer": NoticingLinear.called, "returned_type": type(returned).__name__}
-    out["returned"] = returned.detach() if torch.is_tensor(returned) else None
+    """linear_by_hand on an nn.Linear holding the grader's weight and bias, then on a decoy layer holding the same."""
+    out = {}
+    for key, kind in (("", nn.Linear), ("decoy_", DecoyLinear)):
+        layer = kind(weight.shape[1], weight.shape[0], dtype=weight.dtype)
+        layer.load_state_dict({"weight": weight, "bias": bias})
+        returned, error = attempt(sub.linear_by_hand, layer, inputs)
+        out.update({f"{key}error": error, f"{key}returned_type": type(returned).__name__,
+                    f"{key}returned": returned.detach() if torch.is_tensor(returned) else None})
     return out
 
 
@@ -260,6 +259,7 @@ def linear_by_hand_values(student, in_features: int, out_features: int, dtype: s
     inputs = draw(generator, 7, in_features, dtype=kind)
     out = student.call(call_linear_by_hand, weight=weight, bias=bias, inputs=inputs)
     out.update(expected=F.linear(inputs, weight, bias), without_bias=F.linear(inputs, weight))
+    out["decoy_called"] = F.linear(inputs, weight, bias) + DECOY_OFFSET
     if in_features == out_features:
         out["untransposed"] = torch.addmm(bias, inputs, weight)
     return out

@@ -48,7 +48,10 @@ def test_linear_by_hand_on_a_square_layer(run):
 def test_linear_by_hand_uses_the_weight_and_bias_not_the_layer(run):
     """linear_by_hand computes x @ W.T + b from linear.weight and linear.bias, without calling linear(x)."""
     out = run("linear_by_hand_values", doing="linear_by_hand(nn.Linear(4, 3), x)", in_features=4, out_features=3)
-    expect(not out["called_layer"],
-           "linear_by_hand called the layer itself (linear(x)), so it shows nothing of what the layer computes. "
-           "Write the formula: x @ linear.weight.T + linear.bias. nn.Linear IS w*x + b.")
-    judged(out, "linear_by_hand(nn.Linear(4, 3), x)")
+    decoy = out["decoy_returned"]
+    if decoy is not None and decoy.shape == out["decoy_called"].shape and decoy.close(out["decoy_called"], 1e-4, 1e-4):
+        fail("linear_by_hand called the layer itself (linear(x)): on a layer whose own forward the grader changed, it "
+             "returned the changed numbers, so it shows nothing of what the layer computes. Write the formula from "
+             "linear.weight and linear.bias: x @ W.T + b. nn.Linear IS w*x + b.")
+    judged({key[len("decoy_"):]: value for key, value in out.items() if key.startswith("decoy_")}
+           | {"expected": out["expected"], "without_bias": out["without_bias"]}, "linear_by_hand(nn.Linear(4, 3), x)")

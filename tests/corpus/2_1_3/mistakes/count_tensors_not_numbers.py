@@ -1,6 +1,6 @@
 """Mistake: count_parameters counts parameter tensors, not the numbers in them."""
 CAUGHT_BY = {"test_count_parameters_counts_every_learnable_number": "number of parameter tensors",
-             "test_count_parameters_on_generated_models": "parameters"}
+             "test_count_parameters_on_drawn_models": "parameters"}
 
 
 def count_parameters(model):
