@@ -265,6 +265,11 @@ def linear_by_hand_values(student, in_features: int, out_features: int, dtype: s
     return out
 
 
+def linear_layers_by_hand(student, shapes: list) -> list:
+    """linear_by_hand_values for each [in_features, out_features], in one worker."""
+    return [linear_by_hand_values(student, fan_in, fan_out) for fan_in, fan_out in shapes]
+
+
 def count_cases(student, specs: list) -> dict:
     """count_parameters on the grader's models; the counts the grader finds in the same models."""
     returned = student.call(call_count_parameters, specs=specs)
@@ -297,6 +302,11 @@ def raw_weights_loaded(student, sizes: list) -> dict:
     if sizes[0] == sizes[1] == sizes[2]:
         out["untransposed"] = stack(inputs, [W1, b1, W2, b2])  # the raw (in, out) matrices taken as (out, in)
     return out
+
+
+def raw_networks_loaded(student, networks: list) -> list:
+    """raw_weights_loaded for each network's sizes, in one worker."""
+    return [raw_weights_loaded(student, sizes) for sizes in networks]
 
 
 def mlp_values(student, sizes: list) -> dict:

@@ -6,6 +6,7 @@ from gradekit.checks import close_tensor, expect, fail, fmt
 
 pytestmark = pytest.mark.exercise("2_1_3.ex2")
 
+SHAPES = [[4, 3], [4, 4]]  # nn.Linear(4, 3), and a square nn.Linear(4, 4) where a transposed weight still runs
 TRANSPOSE = ("nn.Linear stores its weight as (out_features, in_features), the transpose of the raw W of 2.1.2: "
              "multiply by linear.weight.T.")
 
@@ -33,21 +34,21 @@ def judged(out: dict, doing: str) -> None:
 @pytest.mark.points(2)
 def test_linear_by_hand_equals_the_layer(run):
     """linear_by_hand(linear, x) equals linear(x) for an nn.Linear(4, 3) of the grader's weights."""
-    out = run("linear_by_hand_values", doing="linear_by_hand(nn.Linear(4, 3), x)", in_features=4, out_features=3)
+    out = run("linear_layers_by_hand", doing="linear_by_hand(linear, x)", shapes=SHAPES)[0]
     judged(out, "linear_by_hand(nn.Linear(4, 3), x)")
 
 
 @pytest.mark.points(1)
 def test_linear_by_hand_on_a_square_layer(run):
     """On a square nn.Linear(4, 4), where a transposed weight still runs, linear_by_hand equals linear(x)."""
-    out = run("linear_by_hand_values", doing="linear_by_hand(nn.Linear(4, 4), x)", in_features=4, out_features=4)
+    out = run("linear_layers_by_hand", doing="linear_by_hand(linear, x)", shapes=SHAPES)[1]
     judged(out, "linear_by_hand(nn.Linear(4, 4), x)")
 
 
 @pytest.mark.points(1)
 def test_linear_by_hand_uses_the_weight_and_bias_not_the_layer(run):
     """linear_by_hand computes x @ W.T + b from linear.weight and linear.bias, without calling linear(x)."""
-    out = run("linear_by_hand_values", doing="linear_by_hand(nn.Linear(4, 3), x)", in_features=4, out_features=3)
+    out = run("linear_layers_by_hand", doing="linear_by_hand(linear, x)", shapes=SHAPES)[0]
     decoy = out["decoy_returned"]
     if decoy is not None and decoy.shape == out["decoy_called"].shape and decoy.close(out["decoy_called"], 1e-4, 1e-4):
         fail("linear_by_hand called the layer itself (linear(x)): on a layer whose own forward the grader changed, it "

@@ -6,6 +6,7 @@ from gradekit.checks import close_tensor, expect, fail, figure, fmt
 
 pytestmark = pytest.mark.exercise("2_1_3.ex4")
 
+NETWORKS = [[6, 5, 3], [4, 4, 4]]  # and a square one, where untransposed weights still fit
 TRANSPOSE = ("The raw weights of 2.1.2 are stored (in, out); nn.Linear's weight is (out, in). Copy W1.T into "
              "fc1.weight and W2.T into fc2.weight.")
 
@@ -47,7 +48,7 @@ def same_numbers(out: dict, doing: str) -> None:
 def test_module_gives_the_raw_forward_numbers(run):
     """After load_raw_weights, the module gives raw_forward's numbers on the same inputs: one network, two forms."""
     doing = "load_raw_weights(TwoLayerNet(6, 5, 3), W1, b1, W2, b2)"
-    out = run("raw_weights_loaded", doing=doing, sizes=[6, 5, 3])
+    out = run("raw_networks_loaded", doing="load_raw_weights(model, W1, b1, W2, b2)", networks=NETWORKS)[0]
     loaded_or_fail(out, doing)
     if out["first"] is not None and out["first"].shape == out["expected"].shape:
         figure("three_representations", kind="lines", title="Same weights, same numbers: first output of 8 samples",
@@ -61,7 +62,7 @@ def test_module_gives_the_raw_forward_numbers(run):
 def test_square_network_is_not_fooled_by_untransposed_weights(run):
     """On a square network (4, 4, 4), where untransposed weights still fit, the module gives raw_forward's numbers."""
     doing = "load_raw_weights(TwoLayerNet(4, 4, 4), W1, b1, W2, b2)"
-    out = run("raw_weights_loaded", doing=doing, sizes=[4, 4, 4])
+    out = run("raw_networks_loaded", doing="load_raw_weights(model, W1, b1, W2, b2)", networks=NETWORKS)[1]
     loaded_or_fail(out, doing)
     same_numbers(out, doing)
 
@@ -70,7 +71,7 @@ def test_square_network_is_not_fooled_by_untransposed_weights(run):
 def test_loaded_weights_stay_trainable_parameters(run):
     """load_raw_weights returns the model it was given, its four weights and biases still trainable parameters."""
     doing = "load_raw_weights(TwoLayerNet(6, 5, 3), W1, b1, W2, b2)"
-    out = run("raw_weights_loaded", doing=doing, sizes=[6, 5, 3])
+    out = run("raw_networks_loaded", doing="load_raw_weights(model, W1, b1, W2, b2)", networks=NETWORKS)[0]
     loaded_or_fail(out, doing)
     expect(out["returned_model"], f"{doing} returned a {out['returned_type']}; return the model you were given, "
                                   "with the values copied in.")
