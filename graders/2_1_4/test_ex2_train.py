@@ -1,4 +1,4 @@
-"""Exercise 2 (2_1_4.ex2): the training loop — forward, loss, backward, update — in the order clear, compute, use."""
+"""Exercise 2 (2_1_4.ex2): the training loop (forward, loss, backward, update) in the order clear, compute, use."""
 
 import pytest
 
@@ -21,8 +21,8 @@ def losses_of(out: dict, run: str) -> tuple[list, dict]:
     if error is not None:
         message = error.get("message", "")
         if "backward through the graph a second time" in message:
-            fail(f"{doing} raised {error.get('type')}: {message[:160]} … The first loss.backward() frees the graph it "
-                 f"walked, so a second backward on the same loss fails. Press Rewind once per step. {ORDER}")
+            fail(f"{doing} raised {error.get('type')}: {message[:160]} … The first loss.backward() frees the graph "
+                 f"it walked, so a second backward on the same loss fails. Press Rewind once per step. {ORDER}")
         fail(f"{doing} raised {error.get('type')}: {message[:300]}")
     reply = result["losses"]
     values = reply["values"]
@@ -50,6 +50,10 @@ def test_losses_are_plain_floats_one_per_epoch(run):
              "float: the number, without the recording.")
     expect(not reply["tensors"], f"train returned {reply['tensors']} tensors; return plain floats (loss.item()).")
     expect(reply["kind"] == "list", f"train returned a {reply['kind']}; return a list of floats.")
+    first = result["reference"][0]
+    expect(values[0] == first, f"train's first loss is {values[0]!r}, but the loss of the start weights on X (the "
+                               f"first epoch's forward pass, before any update) is {first!r}: record loss.item() of "
+                               "each epoch's own forward pass.")
 
 
 @pytest.mark.points(3)
@@ -63,11 +67,12 @@ def test_sgd_loop_matches_the_reference_exactly(run):
            xlabel="epoch", ylabel="training loss (MSE)")
     if values != reference:
         epoch = parting(values, reference)
-        shown = f"Your losses {fmt(values[:6])} vs the reference's {fmt(reference[:6])}: they part at epoch {epoch + 1}."
-        if all(v == values[0] for v in values):
-            fail(f"{shown} Your loss never moves: step() never found a gradient to use. Either zero_grad() runs "
-                 "between backward() and step() (it wipes the gradients before they are used), or step() comes "
-                 f"before backward(). {ORDER}")
+        shown = (f"Your losses {fmt(values[:6])} vs the reference's {fmt(reference[:6])}: they part at epoch "
+                 f"{epoch + 1}.")
+        if all(result["final"][key].equal(value) for key, value in result["start"].items()):
+            fail(f"{shown} After {len(values)} epochs every weight is where it started: step() never found a "
+                 "gradient to use. Either zero_grad() runs between backward() and step() (it wipes the gradients "
+                 f"before they are used), or step() comes before backward(). {ORDER}")
         if values == result["accumulated"]:
             fail(f"{shown} That is the loop without zero_grad(): gradients add up by default, so every step uses the "
                  f"sum of all the gradients so far. {ORDER}")

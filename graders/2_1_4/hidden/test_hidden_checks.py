@@ -10,9 +10,9 @@ from gradekit.checks import expect, fmt
 def test_make_optimizer_refuses_an_unknown_name(run):
     """make_optimizer raises ValueError for a name other than "sgd" and "adam"."""
     out = run("unknown_optimizer", doing='make_optimizer("rmsprop", params, lr=0.1)', name="rmsprop")
-    expect(out["raised"] == "ValueError",
-           f'make_optimizer("rmsprop", ...) {"raised " + out["raised"] if out["raised"] else "returned a " + out["returned"]}'
-           '; it should raise ValueError naming the optimizers it knows ("sgd", "adam").')
+    did = f"raised {out['raised']}" if out["raised"] else f"returned a {out['returned']}"
+    expect(out["raised"] == "ValueError", f'make_optimizer("rmsprop", ...) {did}; it should raise ValueError naming '
+                                          'the optimizers it knows ("sgd", "adam").')
 
 
 @pytest.mark.exercise("2_1_4.ex2")
