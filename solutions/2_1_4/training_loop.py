@@ -106,7 +106,7 @@ w = torch.tensor([1.0], requires_grad=True)
 sgd = make_optimizer("sgd", [w], lr=0.1)
 ((w - 3) ** 2).sum().backward()  # compute
 sgd.step()  # use
-print("w after one SGD step:", w.item())
+print("w after one SGD step:", round(w.item(), 4))
 
 # %% [markdown]
 # ## Exercise 2 · The training loop (2_1_4.ex2)
