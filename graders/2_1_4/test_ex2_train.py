@@ -8,6 +8,8 @@ pytestmark = pytest.mark.exercise("2_1_4.ex2")
 
 DOING = "train(model, X, y, optimizer, criterion, epochs)"
 ORDER = "Clear, compute, use: optimizer.zero_grad(), loss.backward(), optimizer.step(), once per epoch."
+EPOCH = ("Call model.train() first; then, each epoch, the forward pass on all of X, criterion(y_hat, y), and clear, "
+         "compute, use: optimizer.zero_grad(), loss.backward(), optimizer.step().")
 
 
 def losses_of(out: dict, run: str) -> tuple[list, dict]:
@@ -79,7 +81,7 @@ def test_sgd_loop_matches_the_reference_exactly(run):
         if epoch == 1 and values[1] == values[0]:
             fail(f"{shown} Epochs 1 and 2 have the same loss: the first step() had no gradient yet, and every later "
                  f"one uses the previous epoch's. step() comes before backward(). {ORDER}")
-        fail(f"{shown} Each epoch: forward on all of X, criterion(y_hat, y), then {ORDER}")
+        fail(f"{shown} {EPOCH}")
     for key, value in result["reference_final"].items():
         same_tensor(result["final"][key], value, f"{key} after {len(values)} epochs of SGD")
 
@@ -94,7 +96,7 @@ def test_adam_loop_matches_the_reference(run):
     if far:
         fail(f"With Adam (lr=0.02) your losses {fmt(values[:6])} vs the reference's {fmt(reference[:6])}: they part at "
              f"epoch {far[0] + 1} (by {abs(values[far[0]] - reference[far[0]]):.3g}). Use the optimizer you are given, "
-             f"as it is; {ORDER}")
+             f"as it is. {ORDER}")
     for key, value in result["reference_final"].items():
         mine = result["final"][key]
         expect(mine.close(value, rtol=1e-4, atol=1e-5), f"{key} after {len(values)} epochs of Adam differs from the "
@@ -112,7 +114,7 @@ def test_loss_takes_the_prediction_first(run):
              f"gives {fmt(reference[:5])}. A loss takes the prediction first and the target second: "
              "criterion(model(X), y). MSELoss happens not to care; most losses do.")
     expect(values == reference, f"With BCEWithLogitsLoss your losses {fmt(values[:5])} vs the reference's "
-                                f"{fmt(reference[:5])}: they part at epoch {parting(values, reference) + 1}.")
+                                f"{fmt(reference[:5])}: they part at epoch {parting(values, reference) + 1}. {EPOCH}")
 
 
 @pytest.mark.points(1)
@@ -127,7 +129,7 @@ def test_train_switches_the_model_to_training_mode(run):
              "Call model.train() at the start of train: eval mode switches dropout off, and the network you "
              "train is not the one you built.")
     expect(values == reference, f"From a model handed in eval mode, your losses {fmt(values[:5])} vs the reference's "
-                                f"{fmt(reference[:5])}: they part at epoch {parting(values, reference) + 1}.")
+                                f"{fmt(reference[:5])}: they part at epoch {parting(values, reference) + 1}. {EPOCH}")
 
 
 @pytest.mark.points(1)

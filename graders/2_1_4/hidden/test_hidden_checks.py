@@ -26,7 +26,7 @@ def test_train_keeps_using_the_optimizer_it_is_given(run):
         isinstance(a, float) and abs(a - b) <= 1e-4 * (1 + abs(b)) for a, b in zip(values, reference))
     expect(close, f"6 + 6 epochs with one Adam gave losses {fmt([v for v in values if isinstance(v, float)])}; one "
                   f"12-epoch run gives {fmt(reference)}. Train with the optimizer you are handed: a new one built "
-                  "inside train forgets Adam's momentum at every call.")
+                  "inside train forgets Adam's momentum at every call, giving an experienced pilot amnesia.")
     for key, value in out["reference_final"].items():
         mine = out["final"][key]
         expect(mine.close(value, rtol=1e-4, atol=1e-5), f"{key} after 6 + 6 epochs differs from 12 epochs by up to "
