@@ -8,8 +8,6 @@ from the same start is computed here too, with functional updates (`torch.func.f
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn as nn
 from torch.func import functional_call
@@ -285,8 +283,3 @@ def evaluate_run(student, dropout: float = 0.5) -> dict:
         out["eval_loss"] = nn.functional.mse_loss(model.eval()(start["X"]), start["y"]).item()
     out["relative_tolerance"] = 1e-6
     return out
-
-
-def is_finite(values) -> bool:
-    """True when every value is a finite number."""
-    return all(isinstance(v, float) and math.isfinite(v) for v in values)
