@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gradekit.notebooks import execute, reference_notebook, stub_stops
+from gradekit.testing.notebooks import execute, reference_notebook, stub_stops
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "2_1_4"

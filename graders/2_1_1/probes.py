@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
-from gradekit.harness.simcuda import accelerator
+from gradekit.course.simcuda import accelerator
 from gradekit.probe import secret_seed, student_step
 
 CPU = torch.device("cpu")
@@ -193,7 +193,7 @@ def _reading_back(method, lag: LaggingDevice):
 
 
 def _simulated() -> bool:
-    from gradekit.harness import simcuda
+    from gradekit.course import simcuda
 
     return bool(simcuda._active)
 
