@@ -15,7 +15,7 @@ import torch.nn as nn
 
 def raw_forward(X: torch.Tensor, W1: torch.Tensor, b1: torch.Tensor, W2: torch.Tensor,
                 b2: torch.Tensor) -> torch.Tensor:
-    """The 2.1.2 network in raw tensors: hidden = relu(X @ W1 + b1), output = hidden @ W2 + b2."""
+    """A two-layer network in raw tensors: hidden = relu(X @ W1 + b1), output = hidden @ W2 + b2."""
     hidden = torch.relu(X @ W1 + b1)
     return hidden @ W2 + b2
 

@@ -1,16 +1,16 @@
 # %% [markdown]
 # # 2.1.3 · nn.Module: same math, better organization
 #
-# Lesson `nn-module`. In 2.1.2 you built a two-layer network from raw tensors: weight matrices with
-# `requires_grad=True`, a forward pass written as `X @ W + b`, and a list of tensors to update by hand. Nothing
-# about that was wrong, but every new layer meant another pair of tensors to create, track and clear.
+# Lesson `nn-module`. In 2.1.2 you fit a line with raw tensors: parameters with `requires_grad=True`, a forward
+# pass written as `X @ w + b`, and tensors to update and clear by hand. A two-layer network written that way
+# works too, but every new layer means another pair of tensors to create, track and clear.
 # `nn.Module` packages the same computation into reusable building blocks. In this notebook you will:
 #
 # 1. write `TwoLayerNet`, a subclass of `nn.Module`: `__init__` says **what** layers exist, `forward` says
 #    **how** data flows through them;
 # 2. open up `nn.Linear` and compute it by hand: **"nn.Linear IS w*x + b"**;
 # 3. count a model's parameters: every learnable number `model.parameters()` hands the optimizer;
-# 4. load the raw tensors of 2.1.2 into the module and get the same numbers: **"three representations of the
+# 4. load a raw-tensor network, written the 2.1.2 way, into the module and get the same numbers: **"three representations of the
 #    same network"** (the math, raw tensors, `nn.Module`);
 # 5. build a multi-layer perceptron of any depth with `nn.Sequential`;
 # 6. write a `ResidualBlock`, the skip connection that `nn.Sequential` cannot express.
@@ -23,9 +23,9 @@
 SEED = 0  # the seed of the demos below
 
 # %% [markdown]
-# ## Given code (from lesson 2.1.2)
+# ## Given code: a two-layer network written the 2.1.2 way
 #
-# The two-layer network of 2.1.2 as raw tensors. As in 2.1.2, a raw weight matrix is stored
+# A two-layer network as raw tensors, like the line of 2.1.2 (`X @ w + b`). A raw weight matrix is stored
 # **(in_features, out_features)**, so a layer is `X @ W + b`.
 
 # %% tags=["graded"]
@@ -36,7 +36,7 @@ import torch.nn as nn
 
 def raw_forward(X: torch.Tensor, W1: torch.Tensor, b1: torch.Tensor, W2: torch.Tensor,
                 b2: torch.Tensor) -> torch.Tensor:
-    """The 2.1.2 network in raw tensors: hidden = relu(X @ W1 + b1), output = hidden @ W2 + b2."""
+    """A two-layer network in raw tensors: hidden = relu(X @ W1 + b1), output = hidden @ W2 + b2."""
     hidden = torch.relu(X @ W1 + b1)
     return hidden @ W2 + b2
 
@@ -104,7 +104,7 @@ print(net(torch.randn(5, 4)).shape)
 # `linear.weight` and `linear.bias` **without calling `linear(x)`**, for `x` of shape `(batch, in_features)`.
 # The result equals `linear(x)` (up to float rounding) and keeps its dtype.
 #
-# Mind the transpose: PyTorch stores the weight as (out, in), the transpose of the raw `W` of 2.1.2.
+# Mind the transpose: PyTorch stores the weight as (out, in), the transpose of the raw `W` above.
 
 # %% tags=["graded"]
 # [graded] 2_1_3.ex2 — the grader runs the code in this cell
@@ -144,10 +144,10 @@ print("TwoLayerNet(4, 8, 3):", count_parameters(net), "parameters")  # 4*8 + 8 +
 # %% [markdown]
 # ## Exercise 4 · Three representations of the same network (2_1_3.ex4)
 #
-# *Supported.* The math of Series 1.3, the raw tensors of 2.1.2 and your `nn.Module` are three
+# *Supported.* The math of Series 1.3, raw tensors as in 2.1.2 and your `nn.Module` are three
 # representations of the same network: with the same weights they give the same numbers. Prove it.
 #
-# Write `load_raw_weights(model, W1, b1, W2, b2)`: copy the raw 2.1.2 tensors into a `TwoLayerNet`'s layers
+# Write `load_raw_weights(model, W1, b1, W2, b2)`: copy the raw tensors into a `TwoLayerNet`'s layers
 # `model.fc1` and `model.fc2` and return the model, so that `model(X)` equals `raw_forward(X, W1, b1, W2, b2)`.
 # The raw weights are stored (in, out); `nn.Linear`'s weight is (out, in). The layers' weights must stay
 # parameters of the model (trainable, `requires_grad=True`), and the model you are given is the one to return.
