@@ -115,6 +115,7 @@ def test_os_exit_in_a_probe_fails_only_that_check(lesson):
     (lesson.path / "graders/9_9_9/test_exit.py").write_text(textwrap.dedent('''
         import pytest
         pytestmark = pytest.mark.exercise("9_9_9.ex1")
+        @pytest.mark.points(1)
         def test_exit(run):
             run("exit_now")
     '''))
@@ -151,7 +152,7 @@ def test_triples_too(run):
 @pytest.fixture
 def full_marks(lesson):
     """The lesson with every scored check passing (no skip) and a failing stretch check worth 0 points."""
-    (lesson.path / "graders/9_9_9/test_ex1.py").write_text(CHECKS.split("def test_skipped")[0])
+    (lesson.path / "graders/9_9_9/test_ex1.py").write_text(CHECKS.split("@pytest.mark.points(1)\ndef test_skipped")[0])
     (lesson.path / "graders/9_9_9/test_stretch.py").write_text(STRETCH)
     return lesson
 
