@@ -288,3 +288,23 @@ def test_the_pool_starts_as_the_plugin_loads_when_the_command_grades(tmp_path, m
         pool = config.stash[plugin.EARLY_POOL]
         assert pool is RecordedPool.started[0] and pool.preload == list(DEFAULT_PRELOAD)
         assert "torchvision" not in pool.preload
+
+
+@pytest.mark.parametrize("imported", [False, True])
+def test_hypothesis_plugin_is_dropped_only_where_no_check_used_hypothesis(monkeypatch, imported):
+    """Hypothesis's terminal summary imports all of Hypothesis (half a second of a tiny grading run): a grading run
+    whose checks never imported it unregisters that plugin; one that used it keeps it (its statistics, its notes)."""
+    import sys
+    import types
+
+    from gradekit.harness.plugin import drop_idle_hypothesis_plugin
+
+    if imported:
+        monkeypatch.setitem(sys.modules, "hypothesis", types.ModuleType("hypothesis"))
+    else:
+        monkeypatch.delitem(sys.modules, "hypothesis", raising=False)
+    hypothesis_plugin, dropped = object(), []
+    manager = types.SimpleNamespace(get_plugin=lambda name: hypothesis_plugin if name == "hypothesispytest" else None,
+                                    unregister=dropped.append)
+    drop_idle_hypothesis_plugin(types.SimpleNamespace(pluginmanager=manager))
+    assert dropped == ([] if imported else [hypothesis_plugin])

@@ -443,6 +443,8 @@ class GradingSession:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus) -> None:
         if self.zygote is not None:
             self.zygote.stop()
+        if self.results:
+            drop_idle_hypothesis_plugin(self.config)
         if self.results and not self.config.getoption("no_feedback_page"):
             self.write_feedback()
         self.drawing.close()
@@ -490,6 +492,15 @@ class GradingSession:
             return None
         (folder / name).write_bytes(png)
         return (folder / name).resolve()
+
+
+def drop_idle_hypothesis_plugin(config: pytest.Config) -> None:
+    """Hypothesis's pytest plugin imports all of Hypothesis in its terminal summary (half a second, a third of a
+    tiny grading run) to report on Hypothesis tests; where no check imported Hypothesis there are none: unregister
+    it before the summary."""
+    plugin = config.pluginmanager.get_plugin("hypothesispytest")
+    if plugin is not None and "hypothesis" not in sys.modules:
+        config.pluginmanager.unregister(plugin)
 
 
 NOT_SCORED = "not scored (0 points)"
