@@ -278,3 +278,70 @@ def test_without_fork_grading_says_what_to_use_in_one_line_before_any_check(less
     assert said[0].startswith("ERROR: gradekit cannot check your work on this computer")
     assert all(word in said[0] for word in ("WSL", "Colab", "Linux", "Nothing is wrong with your code"))
     assert "exited with code" not in said[0] and "9_9_9.ex1" not in said[0]
+
+
+class RecordedPool:
+    """Stands in for the worker pool: records that it was started, and with what."""
+
+    started: list = []
+
+    def __init__(self, preload, jobs):
+        self.preload, self.jobs, self.stopped = preload, jobs, False
+
+    def start(self):
+        RecordedPool.started.append(self)
+
+    def stop(self):
+        self.stopped = True
+
+
+@pytest.mark.parametrize("args, flags, starts", [
+    (["graders/2_3_1"], {}, True),
+    (["graders/2_3_1/test_ex1.py::test_x", "-k", "ex1"], {}, True),
+    (["tests/test_wire.py"], {}, False),
+    (["graders/2_3_1"], {"collectonly": True}, False),
+])
+def test_the_pool_starts_as_the_plugin_loads_when_the_command_grades(tmp_path, monkeypatch, args, flags, starts):
+    """Grading starts the pool's torch import the moment pytest loads the plugin (before other plugins and the
+    collection), with torch alone: the submission's heavy imports follow once it is read."""
+    import argparse
+    import types
+
+    from gradekit.harness import plugin
+    from gradekit.harness.client import DEFAULT_PRELOAD
+
+    (tmp_path / "graders" / "2_3_1").mkdir(parents=True)
+    monkeypatch.setattr(plugin, "Zygote", RecordedPool)
+    monkeypatch.setattr(plugin.atexit, "register", lambda stop: None)
+    RecordedPool.started = []
+    known = argparse.Namespace(file_or_dir=[a for a in args if not a.startswith("-") and a != "ex1"],
+                               collectonly=False, help=False, version=False)
+    vars(known).update(flags)
+    config = types.SimpleNamespace(known_args_namespace=known, stash=pytest.Stash(),
+                                   invocation_params=types.SimpleNamespace(dir=tmp_path))
+    plugin.pytest_addhooks(types.SimpleNamespace(get_plugin=lambda name: config if name == "pytestconfig" else None))
+    assert len(RecordedPool.started) == int(starts)
+    if starts:
+        pool = config.stash[plugin.EARLY_POOL]
+        assert pool is RecordedPool.started[0] and pool.preload == list(DEFAULT_PRELOAD)
+        assert "torchvision" not in pool.preload
+
+
+@pytest.mark.parametrize("imported", [False, True])
+def test_hypothesis_plugin_is_dropped_only_where_no_check_used_hypothesis(monkeypatch, imported):
+    """Hypothesis's terminal summary imports all of Hypothesis (half a second of a tiny grading run): a grading run
+    whose checks never imported it unregisters that plugin; one that used it keeps it (its statistics, its notes)."""
+    import sys
+    import types
+
+    from gradekit.harness.plugin import drop_idle_hypothesis_plugin
+
+    if imported:
+        monkeypatch.setitem(sys.modules, "hypothesis", types.ModuleType("hypothesis"))
+    else:
+        monkeypatch.delitem(sys.modules, "hypothesis", raising=False)
+    hypothesis_plugin, dropped = object(), []
+    manager = types.SimpleNamespace(get_plugin=lambda name: hypothesis_plugin if name == "hypothesispytest" else None,
+                                    unregister=dropped.append)
+    drop_idle_hypothesis_plugin(types.SimpleNamespace(pluginmanager=manager))
+    assert dropped == ([] if imported else [hypothesis_plugin])

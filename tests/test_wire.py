@@ -131,3 +131,24 @@ def test_close_tensor_names_a_wrong_dtype_even_when_the_values_agree():
 def test_close_tensor_refuses_what_is_not_a_tensor(got):
     with pytest.raises(CheckFailed, match=r"^weights: expected a tensor, got "):
         close_tensor(got, wire_tensor([1.0, 2.0]), "weights")
+def test_the_judge_imports_neither_numpy_nor_hypothesis_before_it_needs_them():
+    """A grading run's fixed cost: the check API loads without numpy (imported once the pool is starting, for the
+    replies' tensors) and without Hypothesis (only checks that draw their inputs use it)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import gradekit.checks, gradekit.harness.plugin; "
+            "print(sorted(m for m in ('numpy', 'hypothesis') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_a_tensor_decodes_in_a_process_that_had_not_imported_numpy():
+    import subprocess
+    import sys
+
+    code = ("from gradekit.harness import wire; import sys; assert 'numpy' not in sys.modules; "
+            "tree = {'value': {'$tensor': 0, 'dtype': 'float32', 'shape': [2], 'device': 'cpu'}}; "
+            "t = wire.decode(tree, [bytes(8)]); print(t.shape, t.dtype, t.array.tolist())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "(2,) float32 [0.0, 0.0]"

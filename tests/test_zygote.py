@@ -61,3 +61,51 @@ def test_a_call_past_its_time_limit_is_killed_and_the_pool_goes_on(tmp_path):
         assert pool.result(slow).status == "timeout"
     finally:
         pool.stop()
+
+
+LOADED = '''
+import sys
+from gradekit.harness.student import student_step
+
+@student_step
+def loaded(sub, name):
+    return {"loaded": name in sys.modules}
+'''
+
+
+def test_a_pool_told_later_imports_the_module_before_its_next_worker(tmp_path):
+    """The judge starts its pool before it knows the submission; `configure` adds the submission's heavy imports
+    (torchvision for 2.3.1), which the template takes before forking any later worker."""
+    probes = tmp_path / "probes.py"
+    probes.write_text(LOADED)
+    sub = submission(tmp_path, 0)
+    pool = Zygote(["torch"], jobs=1)
+    try:
+        before = pool.call(sub, [probes], "loaded", {"name": "colorsys"}, Limits(seconds=60))
+        pool.configure(["colorsys"], jobs=2)
+        after = pool.call(sub, [probes], "loaded", {"name": "colorsys"}, Limits(seconds=60))
+    finally:
+        pool.stop()
+    assert before.status == after.status == "ok", (before.error, after.error)
+    assert before.value == {"loaded": False} and after.value == {"loaded": True}
+    assert pool.preload == ["torch", "colorsys"] and pool.jobs == 2
+
+
+def test_a_later_import_in_the_template_is_part_of_the_trusted_baseline():
+    """What a module imported after the first baseline changes in a trusted one (torchvision imports torch._dynamo)
+    must not read as the submission's tampering: the template takes the baseline anew (`prepare(again=True)`)."""
+    import json
+
+    from gradekit.harness import guard
+
+    original = json.dumps
+    guard.prepare()
+    try:
+        json.dumps = lambda *args, **kwargs: "changed by a trusted import"
+        guard.prepare(again=True)
+        assert guard.baseline().restore() == [] and json.dumps is not original
+        json.dumps = original  # the submission's doing, from now on
+        assert guard.baseline().restore() == ["json.dumps"]
+    finally:
+        json.dumps = original
+        guard.prepare(again=True)

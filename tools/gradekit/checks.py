@@ -29,7 +29,15 @@ the worker; checks never import student code or probe code directly.
 from __future__ import annotations
 
 from .harness.feedback import close_tensor, expect, fail, figure, fmt, same_tensor
-from .harness.hypothesis_settings import grading_settings
 from .harness.wire import WireTensor
+
+
+def grading_settings(max_examples: int):
+    """Hypothesis settings for a grader check (harness/hypothesis_settings.py); Hypothesis is imported only by
+    lessons whose checks use it, not by every grading run."""
+    from .harness.hypothesis_settings import grading_settings as settings
+
+    return settings(max_examples)
+
 
 __all__ = ["expect", "fail", "same_tensor", "close_tensor", "figure", "fmt", "grading_settings", "WireTensor"]

@@ -16,7 +16,8 @@ from pathlib import Path
 from . import wire
 from .submission import Submission
 
-DEFAULT_PRELOAD = ("torch", "torch.nn", "torch.optim", "torch.utils.data")
+# numpy.random too: every worker seeds it (guard.reset_torch_state), which would import it afresh in each fork
+DEFAULT_PRELOAD = ("torch", "torch.nn", "torch.optim", "torch.utils.data", "numpy.random")
 KNOWN_HEAVY = ("torchvision", "numpy", "matplotlib", "matplotlib.pyplot", "tqdm", "tqdm.auto")
 GRADEKIT_PARENT = str(Path(__file__).resolve().parents[2])
 SHARED_ZYGOTE = "GRADEKIT_WORKERS"  # the socket of a batch's warm zygote, shared by its judges
@@ -104,6 +105,22 @@ class Zygote:
             )
             self._send_fd, self._reply_fd = self.process.stdin.fileno(), self.process.stdout.fileno()
         wire.write_frame(self._send_fd, {"preload": self.preload, "jobs": self.jobs})
+
+    def configure(self, preload: list[str] = (), jobs: int | None = None) -> None:
+        """Tell a pool that is already starting what the run learned since: more modules worth importing once
+        before the first worker (the submission's torchvision, say) and how many workers may run at once (a
+        batch's shared pool keeps its own number)."""
+        extra = [name for name in dict.fromkeys(preload) if name not in self.preload]
+        if not extra and jobs in (None, self.jobs):
+            return
+        self.preload = [*self.preload, *extra]
+        self.jobs = self.jobs if jobs is None else jobs
+        if self.process is None and self.connection is None:
+            return  # not started: `start` sends both
+        try:
+            wire.write_frame(self._send_fd, {"op": "configure", "preload": extra, "jobs": self.jobs})
+        except OSError:
+            pass  # the pool is gone: `result` restarts it, with both
 
     def _wait_ready(self) -> None:
         """Block until the zygote has imported its modules."""

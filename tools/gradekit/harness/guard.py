@@ -145,8 +145,11 @@ def baseline() -> Snapshot:
     return _baseline[0]
 
 
-def prepare() -> None:
-    """Take the baseline in the zygote, so every forked worker inherits it for free."""
+def prepare(again: bool = False) -> None:
+    """Take the baseline in the zygote, so every forked worker inherits it for free; `again` takes it anew
+    (the template imported more trusted modules, which may change torch's own, before any request)."""
+    if again:
+        _baseline.clear()
     baseline()
 
 

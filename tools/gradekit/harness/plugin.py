@@ -8,6 +8,7 @@ Grader tests live in graders/<lesson>/ (public) and graders/<lesson>/hidden/ (CI
 from __future__ import annotations
 
 import ast
+import atexit
 import inspect
 import json
 import os
@@ -30,6 +31,8 @@ from .submission import Submission, SubmissionError, choose_in_folder, read_subm
 LESSON_DIR = re.compile(r"^\d+_\d+_\d+$")
 EXERCISE_ID = re.compile(r"^\d+_\d+_\d+\.\w+$")
 DEFAULT_TIME_LIMIT = 20.0  # seconds per worker call; a check may ask for more with time_limit(s)
+DEFAULT_JOBS = min(2, os.cpu_count() or 1)
+EARLY_POOL = pytest.StashKey[Zygote]()  # the pool started as this plugin loaded, adopted by pytest_configure
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -47,7 +50,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="scale every check's time limit by F (default 1)")
     group.addoption("--worker-memory-gb", type=float, default=4.0, metavar="GB",
                     help="memory a worker may use beyond the warm process (default 4)")
-    group.addoption("--worker-jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
+    group.addoption("--worker-jobs", type=int, default=DEFAULT_JOBS, metavar="N",
                     help="workers running at once (default: 2, or 1 on a one-core machine)")
     group.addoption("--sandbox-layer", choices=("auto", "uid"), default="auto",
                     help="auto: the strongest confinement the machine allows (default); uid: skip namespaces, as "
@@ -58,6 +61,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--no-feedback-page", action="store_true", help="write no feedback page (and draw no pictures)")
     group.addoption("--progress-file", metavar="PATH",
                     help="keep PATH updated with the checks done so far, as JSON (the notebook's check() reads it)")
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Start the worker pool the moment pytest loads this plugin, when the command line names graders: torch then
+    imports while pytest loads its other plugins, reads the options and collects the checks. pytest_configure
+    adopts it (or stops it); what the pool learns later (the submission's heavy imports) follows by `configure`."""
+    config = pluginmanager.get_plugin("pytestconfig")
+    known = getattr(config, "known_args_namespace", None)
+    if known is None or any(getattr(known, flag, False) for flag in ("collectonly", "help", "version")):
+        return
+    if names_graders(getattr(known, "file_or_dir", None) or [], config.invocation_params.dir) \
+            and cannot_grade_here() is None:
+        pool = Zygote(list(DEFAULT_PRELOAD), jobs=DEFAULT_JOBS)
+        pool.start()
+        atexit.register(pool.stop)  # a run that stops before pytest_configure (a usage error) leaves nothing
+        config.stash[EARLY_POOL] = pool
+
+
+def names_graders(args, base: Path | str = ".") -> bool:
+    """Whether a command line's paths reach into graders/ (then this run grades and needs the worker pool)."""
+    return any("graders" in (Path(base) / str(arg).split("::")[0]).resolve().parts for arg in args)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -71,12 +95,15 @@ def pytest_configure(config: pytest.Config) -> None:
     session = GradingSession(config)
     config.pluginmanager.register(session, "gradekit-session")
     session.wait_line = WaitLine.for_terminal(sys.stdout, session.terminal_line)
-    if not config.option.collectonly and any("graders" in Path(str(arg).split("::")[0]).resolve().parts
-                                              for arg in config.args):
-        problem = cannot_grade_here()
+    early = config.stash.get(EARLY_POOL, None)
+    if not config.option.collectonly and names_graders(config.args):
+        problem = None if early is not None else cannot_grade_here()  # the early pool's start asked already
         if problem:  # one line before any check (Windows), never a failure that blames the student's code
             raise pytest.UsageError(problem)
-        session.start_zygote(list(DEFAULT_PRELOAD) + ["torchvision"])  # torch imports while pytest collects
+        session.zygote = early
+        session.start_zygote(session.preload_for_args(config.args))  # torch imports while pytest collects
+    elif early is not None:
+        early.stop()
 
 
 @dataclass
@@ -140,13 +167,27 @@ class GradingSession:
     # ---- finding lessons and submissions ------------------------------------------------------
 
     def lesson_of(self, path: Path) -> Lesson | None:
-        """The lesson whose grader folder holds `path` (graders/<lesson>/...), or None for other tests."""
-        for folder in [path.parent, *path.parents]:
+        """The lesson whose grader folder is or holds `path` (graders/<lesson>/...), or None for other tests."""
+        for folder in [path, *path.parents]:
             if LESSON_DIR.match(folder.name) and folder.parent.name == "graders":
                 if folder.name not in self.lessons:
                     self.lessons[folder.name] = self._open_lesson(folder)
                 return self.lessons[folder.name]
         return None
+
+    def preload_for_args(self, args) -> list[str]:
+        """The modules worth importing once for the lessons a command line names (graders/<lesson>/..., or graders/
+        for all of them): torch, and what their submissions import (torchvision only where one does)."""
+        names = list(DEFAULT_PRELOAD)
+        for arg in args:
+            path = Path(str(arg).split("::")[0]).resolve()
+            places = [path / name for name in sorted(os.listdir(path)) if LESSON_DIR.match(name)] \
+                if path.name == "graders" and path.is_dir() else [path]
+            for place in places:
+                lesson = self.lesson_of(place)
+                if lesson is not None and lesson.submission is not None:
+                    names += preload_for(lesson.submission)
+        return list(dict.fromkeys(names))
 
     def _open_lesson(self, graders: Path) -> Lesson:
         """Read a lesson's manifest and resolve its submission; problems are kept for the report."""
@@ -242,6 +283,7 @@ class GradingSession:
         if self.results and submissions and not self.config.option.collectonly:
             self.start_zygote(sorted({name for sub in submissions for name in preload_for(sub)}))
             self.prefetch(session.items)
+            import numpy  # noqa: F401 - replies' tensors are decoded with it: imported now, while the workers run
 
     def prefetch(self, items: list[pytest.Item]) -> None:
         """Queue every probe call a check makes with literal arguments, so workers run ahead of the checks."""
@@ -266,10 +308,12 @@ class GradingSession:
     # ---- running ------------------------------------------------------------------------------
 
     def start_zygote(self, preload: list[str]) -> None:
-        """Start the warm worker pool once; later calls keep the one already importing."""
+        """Start the warm worker pool once; later calls tell the one already importing what else to import."""
         if self.zygote is None:
             self.zygote = Zygote(preload, jobs=self.config.getoption("worker_jobs"))
             self.zygote.start()
+        else:
+            self.zygote.configure(preload, jobs=self.config.getoption("worker_jobs"))
 
     def _call_spec(self, item: pytest.Item, lesson: Lesson, probe: str, args: dict, time_limit: float | None,
                    reference: bool = False):
@@ -403,6 +447,8 @@ class GradingSession:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus) -> None:
         if self.zygote is not None:
             self.zygote.stop()
+        if self.results:
+            drop_idle_hypothesis_plugin(self.config)
         if self.results and not self.config.getoption("no_feedback_page"):
             self.write_feedback()
         self.drawing.close()
@@ -450,6 +496,15 @@ class GradingSession:
             return None
         (folder / name).write_bytes(png)
         return (folder / name).resolve()
+
+
+def drop_idle_hypothesis_plugin(config: pytest.Config) -> None:
+    """Hypothesis's pytest plugin imports all of Hypothesis in its terminal summary (half a second, a third of a
+    tiny grading run) to report on Hypothesis tests; where no check imported Hypothesis there are none: unregister
+    it before the summary."""
+    plugin = config.pluginmanager.get_plugin("hypothesispytest")
+    if plugin is not None and "hypothesis" not in sys.modules:
+        config.pluginmanager.unregister(plugin)
 
 
 NOT_SCORED = "not scored (0 points)"

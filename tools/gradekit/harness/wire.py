@@ -3,6 +3,7 @@
 Every frame that crosses (judge ⇄ pool, pool ⇄ worker, worker ⇄ the student's process) is read as hostile:
 sizes, depths and types are checked, and anything malformed becomes a `WireError`, never another exception.
 The judge decodes tensors into `WireTensor` (numpy only), so no object the submission built ever exists there.
+numpy is imported on first use: the judge starts its worker pool before it (see plugin.py), then warms it up.
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ import struct
 import sys
 from dataclasses import dataclass
 
-import numpy as np
-
 MAX_HEADER = 16 * 1024 * 1024  # JSON: numbers and strings; tensors and files travel as raw blobs
 MAX_BLOBS = 256 * 1024 * 1024
 MAX_FRAME = MAX_HEADER + MAX_BLOBS
 MAX_DEPTH = 64
-_NUMPY_DTYPES = {
-    "float64": np.float64, "float32": np.float32, "float16": np.float16, "int64": np.int64,
-    "int32": np.int32, "int16": np.int16, "int8": np.int8, "uint8": np.uint8, "bool": np.bool_,
-}
+_NUMPY_DTYPES = ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool")
 _BFLOAT16 = "bfloat16"
+
+
+def _numpy():
+    """numpy, imported the first time a tensor crosses (frames of plain data never need it)."""
+    import numpy
+
+    return numpy
 
 
 class WireError(ValueError):
@@ -46,11 +49,12 @@ class WireTensor:
     dtype: str
     shape: tuple[int, ...]
     device: str
-    array: np.ndarray
+    array: "numpy.ndarray"
 
     def equal(self, other: "WireTensor") -> bool:
         """Exact equality of dtype, shape and every value (NaN never equals)."""
-        return self.dtype == other.dtype and self.shape == other.shape and bool(np.array_equal(self.array, other.array))
+        return self.dtype == other.dtype and self.shape == other.shape and bool(_numpy().array_equal(self.array,
+                                                                                                     other.array))
 
     def max_abs_diff(self, other: "WireTensor") -> float:
         """The largest absolute difference between two same-shaped tensors."""
@@ -58,12 +62,14 @@ class WireTensor:
             return math.inf
         if not self.array.size:
             return 0.0
+        np = _numpy()
         return float(np.max(np.abs(self.array.astype(np.float64) - other.array.astype(np.float64))))
 
     def close(self, other: "WireTensor", rtol: float, atol: float) -> bool:
         """Same shape, and every value within atol + rtol * |other| (NaN never close; infinities must match)."""
         if self.shape != other.shape:
             return False
+        np = _numpy()
         return bool(np.allclose(self.array.astype(np.float64), other.array.astype(np.float64),
                                 rtol=rtol, atol=atol, equal_nan=False))
 
@@ -97,7 +103,7 @@ def encode(value, limits: Limits = Limits()) -> tuple[dict, list[bytes]]:
         if kind is bytes:
             return {"$bytes": blob(item)}
         if kind is WireTensor:  # the judge hands a value it received to another call
-            return _encode_array(item.array.astype(np.float32) if item.dtype == _BFLOAT16 else item.array, blob)
+            return _encode_array(item.array.astype("float32") if item.dtype == _BFLOAT16 else item.array, blob)
         return _encode_array(item, blob)
 
     return {"value": walk(value, 0)}, blobs
@@ -112,7 +118,8 @@ def _simulated_tensor_class():
 def _encode_array(item, blob) -> dict:
     """Encode a tensor or numpy array as raw little-endian bytes; refuse everything else before calling into it."""
     kind = type(item)
-    if kind is np.ndarray:
+    np = sys.modules.get("numpy")  # an ndarray exists only where numpy was imported
+    if np is not None and kind is np.ndarray:
         array, device, dtype = np.ascontiguousarray(item), "cpu", str(item.dtype)
     else:
         torch = sys.modules.get("torch")
@@ -197,16 +204,17 @@ def _decode_array(item: dict, blobs: list[bytes]) -> WireTensor:
     shape = tuple(shape)
     numel = math.prod(shape)
     raw = blobs[index]
+    np = _numpy()
     if dtype == _BFLOAT16:
         if len(raw) != 2 * numel:
             raise WireError("tensor bytes do not match its shape")
         halves = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
         array = halves.view(np.float32).reshape(shape)
     elif dtype in _NUMPY_DTYPES:
-        np_dtype = np.dtype(_NUMPY_DTYPES[dtype]).newbyteorder("<")
+        np_dtype = np.dtype(dtype).newbyteorder("<")
         if len(raw) != np_dtype.itemsize * numel:
             raise WireError("tensor bytes do not match its shape")
-        array = np.frombuffer(raw, dtype=np_dtype).reshape(shape).astype(_NUMPY_DTYPES[dtype])
+        array = np.frombuffer(raw, dtype=np_dtype).reshape(shape).astype(np.dtype(dtype))
     else:
         raise WireError(f"unknown tensor dtype {dtype!r} in a reply")
     return WireTensor(dtype=dtype, shape=shape, device=str(item.get("device", "cpu"))[:32], array=array)
@@ -217,7 +225,7 @@ def to_torch(value):
     import torch
 
     if isinstance(value, WireTensor):
-        tensor = torch.from_numpy(np.array(value.array, copy=True))
+        tensor = torch.from_numpy(_numpy().array(value.array, copy=True))
         return tensor.to(torch.bfloat16) if value.dtype == _BFLOAT16 else tensor
     if type(value) is list:
         return [to_torch(x) for x in value]

@@ -168,9 +168,10 @@ def find_probe(modules: list[types.ModuleType], name: str, paths: list[str]):
 REQUEST_LIMITS = wire.Limits(header=64 * 1024 * 1024, blobs=256 * 1024 * 1024)
 
 
-def prepare() -> None:
-    """Run in the template before any fork: what every worker would otherwise compute for itself."""
-    guard.prepare()
+def prepare(again: bool = False) -> None:
+    """Run in the template before any fork: what every worker would otherwise compute for itself (`again`: after
+    the template imported more modules)."""
+    guard.prepare(again)
 
 
 def _plain_streams() -> None:

@@ -49,8 +49,9 @@ def _not_dumpable() -> None:
         pass  # not Linux: the process layer there is not a boundary anyway (README, "What runs where")
 
 
-def _preload(names: list[str]) -> None:
-    """Import the heavy modules asked for, once for every worker forked later."""
+def _preload(names: list[str]) -> bool:
+    """Import the heavy modules asked for, once for every worker forked later; say whether any was new."""
+    before = len(sys.modules)
     for name in names:
         if type(name) is not str:
             continue
@@ -58,17 +59,19 @@ def _preload(names: list[str]) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a module missing here is imported (and fails) in the worker instead
             pass
+    return len(sys.modules) != before
 
 
-def _settle() -> None:
-    """Before the first fork: take the integrity baseline once, and freeze the warm heap so the workers'
-    garbage collector never touches (and so copies) the pages they share with the template."""
+def _settle(again: bool = False) -> None:
+    """Before the first fork: take the integrity baseline (`again`: anew, after more modules were imported), and
+    freeze the warm heap so the workers' garbage collector never touches (and so copies) the pages they share
+    with the template. No collection first: it costs a fifth of a second, and what it would free is import-time
+    garbage a worker, living a second, never misses."""
     import gc
 
     from . import worker
 
-    worker.prepare()
-    gc.collect()
+    worker.prepare(again)
     gc.freeze()
 
 
@@ -98,11 +101,8 @@ def template_loop(control: socket.socket) -> None:
             message = json.loads(data)
             if message.get("op") == "fork" and len(fds) == 3:
                 _fork(message, fds, control, (wake_read, wake_write))
-            elif message.get("op") == "preload":
-                _preload(message.get("names", []))
-                import gc
-
-                gc.freeze()
+            elif message.get("op") == "preload" and _preload(message.get("names", [])):
+                _settle(again=True)  # what the new modules changed in torch is part of the trusted state
             for fd in fds:
                 os.close(fd)
 
@@ -364,10 +364,22 @@ class Dispatcher:
                 channel.outbox += wire.frame_bytes({"ready": True, "pid": os.getpid()})
             elif request.get("op") == "exit":
                 channel.open = False
+            elif request.get("op") == "configure":
+                self._configure(request)
             elif type(request.get("cache")) is str:
                 self._reference(channel, request, blobs)
             else:
                 self.pending.append((channel, request, blobs))
+
+    def _configure(self, request: dict) -> None:
+        """What a judge learned after starting its pool: modules to import before the next fork (the template
+        takes them before any later fork message), and, for a judge's own pool, how many workers at once."""
+        names = request.get("preload")
+        if type(names) is list and names:
+            self.control.send(json.dumps({"op": "preload", "names": names[:64]}).encode())
+        jobs = request.get("jobs")
+        if self.listener is None and type(jobs) is int and jobs >= 1:
+            self.jobs = jobs
 
     def _reference(self, channel: Channel, request: dict, blobs: list[bytes]) -> None:
         """A reference run: answered from the runs already done, joined to the same run in flight, or started."""
@@ -631,6 +643,7 @@ def main() -> None:
     _not_dumpable()
     wire.write_frame(out, {"ready": True, "pid": os.getpid()})
     Dispatcher([Channel(PROTOCOL_IN, out)], int(header.get("jobs", 1)), control, template).serve()
+    os._exit(0)  # every reply is written; tearing down torch's interpreter would keep the judge waiting ~1 s
 
 
 def main_shared(path: str, jobs: int, preload: list[str]) -> None:
@@ -650,6 +663,7 @@ def main_shared(path: str, jobs: int, preload: list[str]) -> None:
     listener.listen(64)
     print("ready", file=sys.stderr, flush=True)
     Dispatcher([], jobs, control, template, listener=listener, stop_fd=PROTOCOL_IN).serve()
+    os._exit(0)  # every reply is written; tearing down torch's interpreter would keep the batch waiting
 
 
 if __name__ == "__main__":
