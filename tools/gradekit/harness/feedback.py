@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from .client import Outcome
@@ -109,6 +108,8 @@ def close_tensor(actual: WireTensor, expected: WireTensor, what: str, *, rtol: f
     expect(actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype}, expected {expected.dtype}")
     if actual.close(expected, rtol, atol):
         return
+    import numpy as np  # the judge imports numpy only once replies arrive (see Speed in the README)
+
     nans = int(np.isnan(actual.array.astype(np.float64)).sum())
     expect(not nans, f"{what}: {nans} of {actual.array.size} values are NaN (not a number); expected numbers")
     fail(f"{what}: values differ (largest difference {actual.max_abs_diff(expected):.3g}; "
