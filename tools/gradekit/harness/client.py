@@ -17,7 +17,9 @@ from . import wire
 from .submission import Submission
 
 # numpy.random too: every worker seeds it (guard.reset_torch_state), which would import it afresh in each fork
-DEFAULT_PRELOAD = ("torch", "torch.nn", "torch.optim", "torch.utils.data", "numpy.random")
+# torch._dynamo wraps torch.manual_seed and friends when first imported (by torchvision, Adam, the simulated GPU):
+# imported before the integrity baseline, so a trusted lazy import never reads as the student tampering.
+DEFAULT_PRELOAD = ("torch", "torch.nn", "torch.optim", "torch.utils.data", "numpy.random", "torch._dynamo")
 KNOWN_HEAVY = ("torchvision", "numpy", "matplotlib", "matplotlib.pyplot", "tqdm", "tqdm.auto")
 GRADEKIT_PARENT = str(Path(__file__).resolve().parents[2])
 SHARED_ZYGOTE = "GRADEKIT_WORKERS"  # the socket of a batch's warm zygote, shared by its judges
