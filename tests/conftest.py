@@ -1,4 +1,4 @@
-"""Fixtures shared by the notebook tests (an offline MNIST data root built once from shared/data/mnist), and the
+"""Fixtures shared by the notebook tests (an offline MNIST data root built once from the project's own copy), and the
 `slow` marker on every lesson's notebook test."""
 
 from __future__ import annotations
@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gradekit.testing.notebooks import offline_mnist_root
-
-MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+from gradekit.course.data import mnist_data_root
 
 # Submissions the tests grade, never tests: the attack corpus even ships a conftest.py that empties the run.
 collect_ignore = ["attacks", "corpus"]
@@ -27,9 +25,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def mnist_root(tmp_path_factory) -> Path:
     """`ROOT/MNIST/raw/` holding MNIST's original test files, for torchvision's real MNIST class offline."""
-    if not (MNIST / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.fail(f"MNIST's test files are expected in {MNIST} (shared/data/mnist beside the checkout)")
-    return offline_mnist_root(MNIST, tmp_path_factory.mktemp("mnist"))
+    return mnist_data_root(tmp_path_factory.mktemp("mnist"))
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ project's tests use it; the student's in-notebook `check()` is gradekit/notebook
 
 from __future__ import annotations
 
-import gzip
-import shutil
 from pathlib import Path
 
 
@@ -61,18 +59,3 @@ def errors(notebook) -> list[tuple[str, str]]:
             if output.get("output_type") == "error":
                 found.append((output.get("ename", ""), cell.get("id", "")))
     return found
-
-
-def offline_mnist_root(source: Path, target: Path) -> Path:
-    """Build `target/MNIST/raw/` from MNIST's original test files so torchvision's MNIST class runs offline.
-
-    Only the 10 000 test images exist offline; notebooks run with OFFLINE_SPLIT=True then cut their training
-    and validation sets from them (and say so).
-    """
-    raw = target / "MNIST" / "raw"
-    raw.mkdir(parents=True, exist_ok=True)
-    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
-        shutil.copy(source / f"{name}.gz", raw / f"{name}.gz")
-        with gzip.open(source / f"{name}.gz", "rb") as packed, open(raw / name, "wb") as plain:
-            shutil.copyfileobj(packed, plain)
-    return target
