@@ -109,3 +109,28 @@ def test_a_later_import_in_the_template_is_part_of_the_trusted_baseline():
     finally:
         json.dumps = original
         guard.prepare(again=True)
+
+
+def test_torch_importing_dynamo_in_a_worker_is_not_read_as_tampering():
+    """Building an optimizer imports torch._dynamo, which wraps torch.manual_seed in torch's own `_disable_dynamo`:
+    where the pool did not preload it (a lesson whose code builds no optimizer), that is torch, not the
+    submission; a wrapper of the submission's own around the same function is still named and undone."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent('''
+        import functools, sys, torch
+        from gradekit.harness import guard
+        guard.prepare()
+        assert "torch._dynamo" not in sys.modules
+        original = torch.manual_seed
+        torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+        assert "torch._dynamo" in sys.modules and torch.manual_seed is not original
+        print(guard.baseline().restore())
+        torch.manual_seed = functools.wraps(original)(lambda seed: original(0))
+        print(guard.baseline().restore(), torch.manual_seed is original)
+    ''')
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["[]", "['torch.manual_seed'] True"]

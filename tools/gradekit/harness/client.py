@@ -19,8 +19,11 @@ from .submission import Submission
 # numpy.random too: every worker seeds it (guard.reset_torch_state), which would import it afresh in each fork
 # torch._dynamo wraps torch.manual_seed and friends when first imported (by torchvision, Adam, the simulated GPU):
 # imported before the integrity baseline, so a trusted lazy import never reads as the student tampering.
-DEFAULT_PRELOAD = ("torch", "torch.nn", "torch.optim", "torch.utils.data", "numpy.random", "torch._dynamo")
+DEFAULT_PRELOAD = ("torch", "torch.nn", "torch.optim", "torch.utils.data", "numpy.random")
 KNOWN_HEAVY = ("torchvision", "numpy", "matplotlib", "matplotlib.pyplot", "tqdm", "tqdm.auto")
+# torch imports torch._dynamo (about a second) the first time code builds an optimizer, enters a dispatch mode
+# or compiles: worth importing once in the pool where a lesson's code or its probes do, not in every worker.
+IMPORTED_BY_TORCH = {"torch._dynamo": ("optim", "torch_dispatch", "TorchDispatchMode", "simcuda", "compile(")}
 GRADEKIT_PARENT = str(Path(__file__).resolve().parents[2])
 SHARED_ZYGOTE = "GRADEKIT_WORKERS"  # the socket of a batch's warm zygote, shared by its judges
 ENVIRONMENT = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TERM", "MPLBACKEND", "CUDA_VISIBLE_DEVICES",
@@ -61,11 +64,14 @@ class Outcome:
     sandbox: str = ""  # the confinement the worker got: "namespaces", "uid" or "process"
 
 
-def preload_for(submission: Submission) -> list[str]:
-    """The heavy modules worth importing once in the zygote: torch, plus known ones the submission imports."""
+def preload_for(submission: Submission, probes: str = "") -> list[str]:
+    """The heavy modules worth importing once in the zygote: torch, known ones the submission imports, and
+    those torch imports itself for what the submission or the lesson's probes (their source) do."""
     text = "\n".join(cell.source for cell in submission.cells)
     wanted = [name for name in KNOWN_HEAVY if f"import {name}" in text or f"from {name}" in text
               or f"import {name.split('.')[0]}" in text]
+    wanted += [name for name, signs in IMPORTED_BY_TORCH.items()
+               if any(sign in text or sign in probes for sign in signs)]
     return list(DEFAULT_PRELOAD) + wanted
 
 

@@ -54,6 +54,17 @@ def _torch_step_hook(before, now) -> bool:
     return "func" in cells and cells["func"].cell_contents is before
 
 
+def _torch_dynamo_wrapper(before, now) -> bool:
+    """True if `now` is torch's own `_disable_dynamo` wrapper around `before`: importing torch._dynamo wraps
+    `torch.manual_seed` so (building an optimizer imports it), the same function behind torch's own guard."""
+    disable = getattr(sys.modules.get("torch._compile"), "_disable_dynamo", None)
+    code = getattr(now, "__code__", None)
+    if disable is None or code is None or code not in disable.__code__.co_consts:
+        return False
+    cells = dict(zip(code.co_freevars, now.__closure__ or ()))
+    return "fn" in cells and cells["fn"].cell_contents is before
+
+
 def _registries(modules: list[types.ModuleType]) -> list[tuple[str, object, object]]:
     """Global hook tables (torch's `_global_*` dicts), import hooks and trace functions: changed without any
     attribute being replaced, yet they reach into trusted code."""
@@ -101,7 +112,8 @@ class Snapshot:
         for module, saved in self.modules:
             current = vars(module)
             for name, value in saved.items():
-                if current.get(name, _MISSING) is not value:
+                now = current.get(name, _MISSING)
+                if now is not value and not _torch_dynamo_wrapper(value, now):
                     changed.append(f"{module.__name__}.{name}")
                     setattr(module, name, value)
         for cls, saved in self.classes:

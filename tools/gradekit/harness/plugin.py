@@ -124,6 +124,13 @@ class Lesson:
                 return exercise["title"]
         return ""
 
+    def preload(self) -> list[str]:
+        """The modules worth importing once in the pool for this lesson: its submission's and its probes'."""
+        if self.submission is None:
+            return []
+        probes = self.graders / "probes.py"
+        return preload_for(self.submission, probes.read_text(encoding="utf-8") if probes.exists() else "")
+
 
 @dataclass
 class CheckResult:
@@ -185,8 +192,8 @@ class GradingSession:
                 if path.name == "graders" and path.is_dir() else [path]
             for place in places:
                 lesson = self.lesson_of(place)
-                if lesson is not None and lesson.submission is not None:
-                    names += preload_for(lesson.submission)
+                if lesson is not None:
+                    names += lesson.preload()
         return list(dict.fromkeys(names))
 
     def _open_lesson(self, graders: Path) -> Lesson:
@@ -281,7 +288,7 @@ class GradingSession:
         self._progress()
         submissions = [lesson.submission for lesson in self.lessons.values() if lesson.submission]
         if self.results and submissions and not self.config.option.collectonly:
-            self.start_zygote(sorted({name for sub in submissions for name in preload_for(sub)}))
+            self.start_zygote(sorted({name for lesson in self.lessons.values() for name in lesson.preload()}))
             self.prefetch(session.items)
             import numpy  # noqa: F401 - replies' tensors are decoded with it: imported now, while the workers run
 
@@ -343,7 +350,7 @@ class GradingSession:
         if isinstance(found, Outcome):
             return found
         if self.zygote is None:
-            self.start_zygote(preload_for(lesson.submission))
+            self.start_zygote(lesson.preload())
         if found is None:
             found = self.zygote.submit(None if reference else lesson.submission, probe_files, probe, args, limits)
         with self._waiting(item, probe, limits.seconds):
