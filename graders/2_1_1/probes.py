@@ -19,12 +19,10 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
-from gradekit.course.simcuda import accelerator
+from gradekit.course.simcuda import accelerator, cpu_only
 from gradekit.probe import secret_seed, student_step
 
 CPU = torch.device("cpu")
-NO_DRIVER = ("Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU and installed a "
-             "driver from http://www.nvidia.com/Download/index.aspx")
 
 
 # ---- what comes back from the student's process ------------------------------------------------------
@@ -49,26 +47,6 @@ def secret_generator() -> torch.Generator:
 
 
 # ---- where the code runs ------------------------------------------------------------------------------
-
-def _no_driver(*args, **kwargs):
-    raise RuntimeError(NO_DRIVER)
-
-
-@contextlib.contextmanager
-def cpu_only():
-    """This process as a machine without a GPU: torch.cuda says none is available, even where one is."""
-    patches = [(torch.cuda, "is_available", lambda: False), (torch.cuda, "device_count", lambda: 0),
-               (torch.cuda, "synchronize", _no_driver), (torch.accelerator, "is_available", lambda: False),
-               (torch.accelerator, "current_accelerator", lambda check_available=False: None),
-               (torch.accelerator, "device_count", lambda: 0)]
-    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
-    try:
-        for owner, name, value in patches:
-            setattr(owner, name, value)
-        yield CPU
-    finally:
-        for owner, name, value in reversed(saved):
-            setattr(owner, name, value)
 
 
 MATMULS = {"matmul", "mm", "__matmul__", "__rmatmul__", "bmm", "einsum", "linear", "addmm"}

@@ -12,25 +12,12 @@ import torch
 import torch.nn as nn
 from torch.func import functional_call
 
+from gradekit.course.given import SmallNet
 from gradekit.probe import secret_seed, student_step
 
 OPTIMIZER_CLASSES = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}  # what the probe hands `train`
 CRITERIA = {"mse": nn.MSELoss, "bce": nn.BCEWithLogitsLoss}
 BETAS, EPS = (0.9, 0.999), 1e-8  # the course's (and PyTorch's) Adam defaults
-
-
-class SmallNet(nn.Module):
-    """The lesson's given network (trusted copy): in_features → hidden (Tanh, Dropout) → out_features."""
-
-    def __init__(self, in_features: int = 1, hidden: int = 16, out_features: int = 1, dropout: float = 0.1) -> None:
-        super().__init__()
-        self.hidden = nn.Linear(in_features, hidden)
-        self.act = nn.Tanh()
-        self.drop = nn.Dropout(dropout)
-        self.out = nn.Linear(hidden, out_features)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.out(self.drop(self.act(self.hidden(x))))
 
 
 def model_state(model: nn.Module) -> dict:

@@ -27,7 +27,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 from torch.utils import _device as _device_module
 
-__all__ = ["accelerator", "is_simulated", "save_as_cuda", "simulated_cuda", "unwrap"]
+__all__ = ["accelerator", "cpu_only", "is_simulated", "save_as_cuda", "simulated_cuda", "unwrap"]
 
 _CPU = torch.device("cpu")
 _CUDA = torch.device("cuda", 0)
@@ -1011,3 +1011,28 @@ def accelerator() -> Iterator[torch.device]:
     """The ``torch.device`` graders should train on: a real GPU if present, else the simulated one."""
     with simulated_cuda():
         yield torch.device("cuda")
+
+
+NO_DRIVER = ("Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU and installed a "
+             "driver from http://www.nvidia.com/Download/index.aspx")
+
+
+def _no_driver(*args, **kwargs):
+    raise RuntimeError(NO_DRIVER)
+
+
+@contextlib.contextmanager
+def cpu_only() -> Iterator[torch.device]:
+    """This process as a machine without a GPU: torch.cuda says none is available, even where one is."""
+    patches = [(torch.cuda, "is_available", lambda: False), (torch.cuda, "device_count", lambda: 0),
+               (torch.cuda, "synchronize", _no_driver), (torch.accelerator, "is_available", lambda: False),
+               (torch.accelerator, "current_accelerator", lambda check_available=False: None),
+               (torch.accelerator, "device_count", lambda: 0)]
+    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
+    try:
+        for owner, name, value in patches:
+            setattr(owner, name, value)
+        yield torch.device("cpu")
+    finally:
+        for owner, name, value in reversed(saved):
+            setattr(owner, name, value)
