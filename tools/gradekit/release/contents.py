@@ -26,7 +26,10 @@ DISTRIBUTIONS = {
     "torch": "torch", "torchvision": "torchvision", "numpy": "numpy", "pytest": "pytest", "_pytest": "pytest",
     "hypothesis": "hypothesis", "matplotlib": "matplotlib", "tqdm": "tqdm", "nbformat": "nbformat",
     "nbclient": "nbclient", "IPython": "ipython", "ipykernel": "ipykernel", "PIL": "pillow", "pluggy": "pluggy",
+    "torchinfo": "torchinfo", "tensorboard": "tensorboard",
 }
+# Modules inside a distribution that need another one: torch.utils.tensorboard imports the tensorboard package.
+SUBMODULE_DISTRIBUTIONS = {"torch.utils.tensorboard": "tensorboard"}
 ALWAYS_INSTALLED = ("ipykernel",)  # to run the release notebooks in Jupyter or an editor
 NOTEBOOK_EXTRA = ("jupyterlab",)  # `pip install -e ".[notebook]"`: a notebook front-end on a fresh machine
 
@@ -137,17 +140,17 @@ class Imports:
         if top in sys.stdlib_module_names or top == "__future__" or top in WORKER_ALIASES:
             return
         if top in DISTRIBUTIONS:
-            self.distributions.add(DISTRIBUTIONS[top])
+            self.distributions.update(distributions_of(name, names))
             return
         raise ReleaseError(f"{where} imports {name}, which the bundle neither ships nor installs "
                            f"(add it to DISTRIBUTIONS in gradekit/release/contents.py if students should install it)")
 
     def check_code(self, name: str, code: str) -> None:
         """Record what a starter or notebook imports; fail if students could not install it."""
-        for line, module, _ in imported(code, name, None):
+        for line, module, names in imported(code, name, None):
             top = module.split(".")[0]
             if top in DISTRIBUTIONS:
-                self.distributions.add(DISTRIBUTIONS[top])
+                self.distributions.update(distributions_of(module, names))
             elif not (top in sys.stdlib_module_names or top in ("__future__", "gradekit")):
                 raise ReleaseError(f"{name}, line {line} imports {module}, which students could not install")
 
@@ -174,6 +177,16 @@ class Imports:
             return []
         inits = [self.root.joinpath(*relative.parts[:i], "__init__.py") for i in range(2, len(relative.parts))]
         return [p.resolve() for p in inits if p.is_file() and p.resolve() != path]
+
+
+def distributions_of(name: str, names: tuple[str, ...] = ()) -> set[str]:
+    """The distributions `from name import names` (or `import name`) needs: its top package's, and another for a
+    submodule that needs one (`from torch.utils import tensorboard` as well as `import torch.utils.tensorboard`)."""
+    found = {DISTRIBUTIONS[name.split(".")[0]]}
+    for full in (name, *(f"{name}.{sub}" for sub in names)):
+        found.update(dist for module, dist in SUBMODULE_DISTRIBUTIONS.items()
+                     if full == module or full.startswith(module + "."))
+    return found
 
 
 def instructor_only(name: str) -> bool:
