@@ -24,6 +24,10 @@ KNOWN_HEAVY = ("torchvision", "numpy", "matplotlib", "matplotlib.pyplot", "tqdm"
 # torch imports torch._dynamo (about a second) the first time code builds an optimizer, enters a dispatch mode
 # or compiles: worth importing once in the pool where a lesson's code or its probes do, not in every worker.
 IMPORTED_BY_TORCH = {"torch._dynamo": ("optim", "torch_dispatch", "TorchDispatchMode", "simcuda", "compile(")}
+# torch.utils.tensorboard imports absl, which adds a finder to sys.meta_path: imported for the first time in a
+# worker by a submission (2.2.3's SummaryWriter), that read as tampering; imported in the pool, before the
+# integrity baseline, it does not.
+HOOKS_IMPORTS = {"torch.utils.tensorboard": ("tensorboard",)}
 GRADEKIT_PARENT = str(Path(__file__).resolve().parents[2])
 SHARED_ZYGOTE = "GRADEKIT_WORKERS"  # the socket of a batch's warm zygote, shared by its judges
 ENVIRONMENT = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TERM", "MPLBACKEND", "CUDA_VISIBLE_DEVICES",
@@ -70,7 +74,7 @@ def preload_for(submission: Submission, probes: str = "") -> list[str]:
     text = "\n".join(cell.source for cell in submission.cells)
     wanted = [name for name in KNOWN_HEAVY if f"import {name}" in text or f"from {name}" in text
               or f"import {name.split('.')[0]}" in text]
-    wanted += [name for name, signs in IMPORTED_BY_TORCH.items()
+    wanted += [name for name, signs in {**IMPORTED_BY_TORCH, **HOOKS_IMPORTS}.items()
                if any(sign in text or sign in probes for sign in signs)]
     return list(DEFAULT_PRELOAD) + wanted
 
