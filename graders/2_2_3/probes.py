@@ -258,12 +258,9 @@ def norms_probe(student, kind: str) -> dict:
 
 
 def by_rule(norms: dict) -> str:
-    """diagnose's rule, as the notebook states it."""
-    if max(norms.values()) > EXPLODING_ABOVE:
-        return "exploding"
-    if min(norms.values()) < VANISHING_BELOW:
-        return "vanishing"
-    return "healthy"
+    """diagnose's rule, as the notebook states it: the largest norm decides "exploding" first, then the smallest."""
+    ordered = sorted(norms.values())
+    return "exploding" if ordered[-1] > EXPLODING_ABOVE else "vanishing" if ordered[0] < VANISHING_BELOW else "healthy"
 
 
 @student_step

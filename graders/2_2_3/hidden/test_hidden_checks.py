@@ -8,7 +8,7 @@ import importlib.util
 from pathlib import Path
 
 
-def public(name: str):
+def load_public_checks(name: str):
     """A public check module of this lesson (its judging helpers are reused, never its points)."""
     path = Path(__file__).resolve().parents[1] / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"lesson_2_2_3_{name}", path)
@@ -35,7 +35,7 @@ def test_summary_of_a_nested_model_with_batch_norm(run):
 @pytest.mark.points(1)
 def test_gradient_norms_keep_a_vanishing_pulse(run):
     """gradient_norms keeps the tiny norms of a vanishing network (1e-14 is the diagnosis, not zero)."""
-    public("test_ex3_gradient_norms").judge_norms(
+    load_public_checks("test_ex3_gradient_norms").judge_norms(
         run("norms_probe", doing="gradient_norms on a 10-layer Sigmoid network", kind="vanishing"))
 
 
@@ -44,7 +44,7 @@ def test_gradient_norms_keep_a_vanishing_pulse(run):
 def test_diagnose_follows_the_stated_thresholds(run):
     """diagnose follows the stated rule on either side of its thresholds, exploding first."""
     out = run("boundary_probe", doing="diagnose(norms) on norms near the thresholds")
-    public("test_ex4_diagnose").judge_answers(out["answers"], out["expected"], out["norms"],
+    load_public_checks("test_ex4_diagnose").judge_answers(out["answers"], out["expected"], out["norms"],
                                               [f"norms made to read {c!r}" for c in out["cases"]])
 
 
@@ -54,7 +54,7 @@ def test_recorder_writes_three_series_into_a_new_nested_folder(run):
     """log_history records three series for 15 epochs into a log_dir whose parent folders do not exist yet."""
     out = run("recorder_probe", doing="log_history(log_dir, history) with three series into runs/<name>/flight",
               keys=["train_loss", "val_loss", "val_accuracy"], epochs=15, nested=True)
-    checks = public("test_ex5_log_history")
+    checks = load_public_checks("test_ex5_log_history")
     found = checks.recorded(out)
     for name, values in out["history"].items():
         points = sorted(found.get(name, []))
@@ -70,4 +70,4 @@ def test_silent_failure_uses_the_majority_class_prior(run):
     """detect_silent_failure's prior is the most common class's share: balanced and imbalanced classes."""
     out = run("silent_probe", doing="detect_silent_failure on balanced and imbalanced classes",
               names=["balanced_prior", "uniform_guess"])
-    public("test_ex6_detect_silent_failure").judge_cases(out)
+    load_public_checks("test_ex6_detect_silent_failure").judge_cases(out)
