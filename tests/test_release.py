@@ -272,6 +272,18 @@ def test_imports_decide_what_ships(tmp_path):
     assert walk.distributions == {"numpy", "torch"}
 
 
+@pytest.mark.parametrize("code, wanted", [
+    ("from torch.utils.tensorboard import SummaryWriter\n", {"torch", "tensorboard"}),
+    ("from torch.utils import tensorboard\n", {"torch", "tensorboard"}),
+    ("import torch.utils.data\nfrom torchinfo import summary\n", {"torch", "torchinfo"}),
+])
+def test_a_module_inside_torch_that_needs_another_distribution_is_installed(tmp_path, code, wanted):
+    """torch.utils.tensorboard is imported through torch but needs the tensorboard package (lesson 2.2.3)."""
+    walk = release.Imports(tmp_path)
+    walk.check_code("assignments/9_9_9/starter.py", code)
+    assert walk.distributions == wanted
+
+
 @pytest.mark.parametrize("text, words", [
     ("from gradekit.assign.regions import solution_text\n", "an instructor tool"),
     ("from gradekit import verify\n", "an instructor tool"),
