@@ -219,3 +219,24 @@ def test_a_reference_run_is_computed_once_for_every_judge_of_a_batch(tmp_path, p
             judge.stop()
         shared.stdin.close()
         shared.wait(timeout=30)
+
+
+def test_a_submission_that_imports_tensorboard_is_not_taken_for_tampering(tmp_path, probes):
+    """torch.utils.tensorboard imports absl, which adds a finder to sys.meta_path: imported for the first time in a
+    worker, by the student's code, the integrity guard named it as tampering (lesson 2.2.3's log_history). The pool
+    preloads it before its baseline for a submission that names tensorboard."""
+    from gradekit.harness.client import preload_for
+
+    text = "from torch.utils.tensorboard import SummaryWriter\nTOKEN = 'T'\n"
+    (tmp_path / "s").mkdir()
+    student = Submission(path=tmp_path / "s" / "mod.py", kind="module", module_name="mod",
+                         cells=[CodeCell("mod.py", text)])
+    assert "torch.utils.tensorboard" in preload_for(student)
+    assert "torch.utils.tensorboard" not in preload_for(submission(tmp_path / "plain", "P"))
+    pool = Zygote(preload_for(student), jobs=1)
+    try:
+        outcome = pool.call(student, probes, "answer", {}, Limits(seconds=60))
+        assert outcome.status == "ok" and outcome.value == "T", outcome.error
+        assert outcome.tampered == [], outcome.tampered
+    finally:
+        pool.stop()
