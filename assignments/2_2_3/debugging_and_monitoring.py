@@ -81,8 +81,8 @@ VANISHING_BELOW = 1e-6
 
 
 def diagnose(norms: dict[str, float]) -> str:
-    """ "exploding" if the largest gradient norm is above 1e3, else "vanishing" if the smallest is below 1e-6,
-    else "healthy"."""
+    """Read the pulse: "exploding" if the largest norm is above 1e3, else "vanishing" if the smallest is below
+    1e-6, else "healthy"."""
     # TODO 2_2_3.ex4: compare max(norms.values()) and min(norms.values()) with the two thresholds
     raise NotImplementedError("Exercise 4 (read the pulse), 2_2_3.ex4: not implemented yet")
 

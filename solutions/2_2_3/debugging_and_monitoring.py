@@ -27,6 +27,21 @@ EPOCHS = 30  # epochs of the silent-failure demo at the end
 LOG_DIR = "runs/2-2-3"  # where the demo's TensorBoard logs go
 
 # %% [markdown]
+# Two instruments of this lesson are packages of their own: `torchinfo` (the X-ray) and `tensorboard` (the flight
+# recorder). The course bundle installs both; in plain Colab, which ships `tensorboard` but not `torchinfo`, the
+# next cell installs what is missing.
+
+# %%
+import importlib.util
+import subprocess
+import sys
+
+missing = [name for name in ("torchinfo", "tensorboard") if importlib.util.find_spec(name) is None]
+if missing:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)
+print("torchinfo and tensorboard:", "installed now" if missing else "ready")
+
+# %% [markdown]
 # ## Given code
 #
 # `PlumbingNet` is a small classifier for 28×28 images (MNIST's size): `Flatten`, a body of two `Linear`
@@ -212,8 +227,8 @@ VANISHING_BELOW = 1e-6
 
 
 def diagnose(norms: dict[str, float]) -> str:
-    """ "exploding" if the largest gradient norm is above 1e3, else "vanishing" if the smallest is below 1e-6,
-    else "healthy"."""
+    """Read the pulse: "exploding" if the largest norm is above 1e3, else "vanishing" if the smallest is below
+    1e-6, else "healthy"."""
     # BEGIN SOLUTION hint: compare max(norms.values()) and min(norms.values()) with the two thresholds
     if max(norms.values()) > EXPLODING_ABOVE:
         return "exploding"
