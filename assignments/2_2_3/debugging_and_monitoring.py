@@ -14,7 +14,7 @@ import torch.nn as nn
 
 
 class PlumbingNet(nn.Module):
-    """Flatten → Linear(784, 128) → ReLU → Linear(128, 32) → ReLU → head: Linear(head_in, 10)."""
+    """Flatten → body (Linear, ReLU, Linear, ReLU) → head: Linear(head_in, 10), raw scores for 10 classes."""
 
     def __init__(self, head_in: int = 128) -> None:
         super().__init__()

@@ -37,7 +37,7 @@ MAX_EVENT_FILES, MAX_EVENT_BYTES, MAX_DEPTH = 64, 8 * 1024 * 1024, 4
 # ---- the lesson's given code (trusted copies) ------------------------------------------------------------
 
 class PlumbingNet(nn.Module):
-    """Flatten → Linear(784, 128) → ReLU → Linear(128, 32) → ReLU → head: Linear(head_in, 10)."""
+    """Flatten → body (Linear, ReLU, Linear, ReLU) → head: Linear(head_in, 10), raw scores for 10 classes."""
 
     def __init__(self, head_in: int = 128) -> None:
         super().__init__()
