@@ -59,3 +59,11 @@ def errors(notebook) -> list[tuple[str, str]]:
             if output.get("output_type") == "error":
                 found.append((output.get("ename", ""), cell.get("id", "")))
     return found
+
+
+def check_outputs(notebook) -> dict[str, str]:
+    """Cell id -> plain text of every check cell's outputs: each exercise's `check()` cell and `check_all()` (the
+    setup cell that turns checks on left out). Lessons' notebook tests read their check tables from it."""
+    return {cell["id"]: "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
+                                  for o in cell.get("outputs", []))
+            for cell in notebook.cells if "-check-" in cell.get("id", "") and cell["id"] != "c00-check-setup"}
