@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gradekit.testing.notebooks import execute, reference_notebook, stub_stops
+from gradekit.testing.notebooks import check_outputs, execute, reference_notebook, stub_stops
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "2_2_3"
@@ -21,13 +21,6 @@ QUICK = {"EPOCHS": 12}
 @pytest.fixture
 def checks_on(monkeypatch):
     monkeypatch.delenv("GRADEKIT_NOTEBOOK_CHECKS", raising=False)
-
-
-def check_outputs(notebook) -> dict[str, str]:
-    """Cell id -> plain text of every check cell's outputs (the exercises' check() cells and check_all())."""
-    return {cell["id"]: "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
-                                  for o in cell.get("outputs", []))
-            for cell in notebook.cells if "-check-" in cell.get("id", "") and cell["id"] != "c00-check-setup"}
 
 
 def test_reference_notebook_runs_and_every_check_passes(checks_on, tmp_path):
