@@ -2,7 +2,7 @@
 
 import pytest
 
-from gradekit.checks import fail
+from gradekit.checks import fail, figure
 
 pytestmark = pytest.mark.exercise("2_2_3.ex6")
 
@@ -36,4 +36,11 @@ def test_silent_failure_is_told_from_working_and_loud_training(run):
     """detect_silent_failure flags a falling loss at the class prior, and neither real learning nor a rising loss."""
     out = run("silent_probe", doing="detect_silent_failure(history, class_counts) on three training histories",
               names=["silent", "working", "loud"])
+    silent = out["cases"][0]
+    epochs = len(silent["history"]["loss"])
+    figure("silent_failure", kind="lines", series={"loss": silent["history"]["loss"],
+                                                   "accuracy": silent["history"]["accuracy"],
+                                                   "class prior": [silent["prior"]] * epochs},
+           title="A silent failure: the loss goes down, the accuracy sits at the class prior", xlabel="epoch",
+           ylabel="loss / accuracy")
     judge_cases(out)
