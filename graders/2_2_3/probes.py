@@ -18,6 +18,7 @@ student's process was forked, and everything a check compares against is compute
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import stat
@@ -31,7 +32,7 @@ from gradekit.probe import StudentBroken, secret_seed, student_step
 HEAD_IN = 32  # what PlumbingNet's body hands its head
 EXPLODING_ABOVE, VANISHING_BELOW = 1e3, 1e-6  # diagnose's rule, as the notebook states it
 PRIOR_TOLERANCE = 0.02  # detect_silent_failure: "within 0.02 of the class prior"
-MAX_EVENT_FILES, MAX_EVENT_BYTES, MAX_DEPTH = 64, 8 * 1024 * 1024, 4
+MAX_EVENT_FILES, MAX_EVENT_BYTES, MAX_DEPTH, MAX_ENTRIES = 32, 4 * 1024 * 1024, 4, 2000
 
 
 # ---- the lesson's given code (trusted copies) ------------------------------------------------------------
@@ -313,16 +314,22 @@ def call_log_history(sub, log_dir: str, history: dict) -> dict:
 
 
 def event_files(root: Path) -> list[Path]:
-    """Every file named like a TensorBoard event file under `root`, without following a link, few levels deep."""
-    found, stack = [], [(root, 0)]
-    while stack and len(found) < MAX_EVENT_FILES:
+    """Every file named like a TensorBoard event file under `root`, without following a link: few levels deep, a
+    few thousand entries looked at, a few dozen files kept."""
+    found, stack, seen = [], [(root, 0)], 0
+    while stack and len(found) < MAX_EVENT_FILES and seen < MAX_ENTRIES:
         folder, depth = stack.pop()
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as listing:
+                entries = sorted(itertools.islice(listing, MAX_ENTRIES - seen), key=lambda e: e.name)
         except OSError:
             continue
+        seen += len(entries)
         for entry in entries:
-            info = entry.stat(follow_symlinks=False)
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:  # gone already, or hidden from the worker: nothing to read
+                continue
             if stat.S_ISDIR(info.st_mode) and depth < MAX_DEPTH:
                 stack.append((Path(entry.path), depth + 1))
             elif "tfevents" in entry.name:
@@ -350,9 +357,9 @@ def read_back(student, name: str) -> dict:
             count += 1
             run = path.parent.relative_to(root).as_posix()
             copy = Path(private) / f"{index}" / "events.out.tfevents.copy"
-            copy.parent.mkdir()
-            copy.write_bytes(data)
             try:
+                copy.parent.mkdir()
+                copy.write_bytes(data)
                 reader = EventAccumulator(str(copy), size_guidance={SCALARS: 0})
                 reader.Reload()
                 tags = reader.Tags().get("scalars", [])
