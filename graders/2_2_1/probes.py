@@ -25,10 +25,6 @@ from gradekit.probe import secret_seed, student_step
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 MARK = 1000.0  # what each transform call adds, times its number
 ITEM_LIMIT = 64  # items described per dataset
-NAMED_CONSTANTS = {  # (mean, std) a learner may have copied from elsewhere
-    "MNIST's": (0.1307, 0.3081), "Fashion-MNIST's": (0.2860, 0.3530), "ImageNet's": (0.485, 0.229),
-    "ImageNet's (2nd channel)": (0.456, 0.224), "ImageNet's (3rd channel)": (0.406, 0.225), "(0.5, 0.5)": (0.5, 0.5),
-}
 
 
 # ---- in the student's process: describe what the student's objects gave, as plain data ----------------------

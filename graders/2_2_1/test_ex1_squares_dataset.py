@@ -38,7 +38,7 @@ def test_len_counts_every_sample(run):
 
 @pytest.mark.points(1)
 def test_item_is_an_input_target_tuple(run):
-    """dataset[i] is the tuple (x, y) of two tensors."""
+    """dataset[i] is the tuple (x, y) of two tensors: sample i's own pair."""
     out = run("squares_dataset", doing=DOING)
     for n, entry in items_of(out):
         problem = item_error(entry)
@@ -53,6 +53,9 @@ def test_item_is_an_input_target_tuple(run):
             for name, part in zip("xy", item["parts"]):
                 if not isinstance(part, WireTensor):
                     fail(f"{where}: {name} is a {part.get('type')}, expected a tensor")
+        xs = [tuple(item["parts"][0].array.reshape(-1).tolist()) for item in entry["items"]]
+        expect(len(set(xs)) == len(xs), f"SquaresDataset({n}) gives the same x for different indices "
+               f"({xs[:4]} …): item i is sample i's own pair")
 
 
 @pytest.mark.points(1)

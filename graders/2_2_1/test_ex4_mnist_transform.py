@@ -9,7 +9,7 @@ pytestmark = pytest.mark.exercise("2_2_1.ex4")
 
 DOING = "mnist_transform() applied to real MNIST test images, one PIL image at a time"
 MNIST = (0.1307, 0.3081)
-NAMED = {"Fashion-MNIST's": (0.2860, 0.3530), "ImageNet's": (0.485, 0.229), "ImageNet's": (0.456, 0.224),
+NAMED = {"Fashion-MNIST's": (0.2860, 0.3530), "ImageNet's": (0.485, 0.229), "ImageNet's (second channel)": (0.456, 0.224),
          "ImageNet's (third channel)": (0.406, 0.225), "(0.5, 0.5), a common guess,": (0.5, 0.5)}
 
 
@@ -25,6 +25,10 @@ def one_tensor_per_image(out):
            "(channels first: ToTensor does it)")
     expect(got.dtype == "float32", f"mnist_transform() gave {got.dtype} tensors, expected float32: ToTensor() turns "
            "the 0–255 integers into floats in 0–1")
+    fit = out.get("fit") or {}
+    expect(bool(fit.get("linear")) and fit.get("std") is not None and fit["std"] > 0,
+           "mnist_transform()'s tensors do not follow the image's pixels (brighter pixel, larger value, on one "
+           "straight line): ToTensor() and Normalize() only scale and shift each pixel")
     return got
 
 
@@ -49,7 +53,7 @@ def diagnosis(out) -> str:
 
 @pytest.mark.points(1)
 def test_each_image_becomes_one_float_tensor(run):
-    """Each PIL image becomes one float32 tensor of shape [1, 28, 28]."""
+    """Each PIL image becomes one float32 tensor of shape [1, 28, 28], its pixels scaled and shifted."""
     one_tensor_per_image(run("normalized_images", doing=DOING))
 
 
