@@ -14,12 +14,12 @@ def items_of(out):
     return [(entry["n"], entry) for entry in out["sizes"]]
 
 
-def item_error(entry):
-    """The first item that raised, as a message, or None."""
-    for item in entry["items"]:
-        if "error" in item:
-            return f"SquaresDataset({entry['n']})[{item['index']}] raised {item['error']}"
-    return None
+def answered(out):
+    """(n, entry) for every size, after checking that no item raised."""
+    for n, entry in items_of(out):
+        for item in entry["items"]:
+            expect("error" not in item, f"SquaresDataset({n})[{item['index']}] raised {item.get('error')}")
+        yield n, entry
 
 
 @pytest.mark.points(1)
@@ -40,9 +40,7 @@ def test_len_counts_every_sample(run):
 def test_item_is_an_input_target_tuple(run):
     """dataset[i] is the tuple (x, y) of two tensors: sample i's own pair."""
     out = run("squares_dataset", doing=DOING)
-    for n, entry in items_of(out):
-        problem = item_error(entry)
-        expect(problem is None, problem or "")
+    for n, entry in answered(out):
         for item in entry["items"]:
             where = f"SquaresDataset({n})[{item['index']}]"
             if item["kind"] == "list":
@@ -62,9 +60,7 @@ def test_item_is_an_input_target_tuple(run):
 def test_item_holds_i_and_its_square(run):
     """dataset[i] holds x = [i] and y = [i²], both float32 of shape [1]."""
     out = run("squares_dataset", doing=DOING)
-    for n, entry in items_of(out):
-        problem = item_error(entry)
-        expect(problem is None, problem or "")
+    for n, entry in answered(out):
         for item, values in zip(entry["items"], entry["expected"]):
             where = f"SquaresDataset({n})[{item['index']}]"
             parts = item["parts"]
