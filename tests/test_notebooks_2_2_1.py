@@ -74,3 +74,16 @@ def test_the_lessons_csv_file_is_the_one_the_graders_read(tmp_path):
     lines = probes.IRIS_CSV.strip().splitlines()
     assert lines[0] == "sepal_length,sepal_width,petal_length,petal_width,label" and len(lines) == 151
     assert namespace["write_iris_csv"](str(tmp_path / "iris.csv")) and (tmp_path / "iris.csv").read_text() == probes.IRIS_CSV
+
+
+def test_the_student_bundle_carries_the_csv_and_the_mnist_images_the_probes_read():
+    """The bundle's notebook and starter carry IRIS_CSV (the file is written from there), and the public probes'
+    real MNIST test images ship with gradekit.course.data (PACKAGE_DATA)."""
+    from gradekit.release.contents import bundle_files
+
+    files, _ = bundle_files(ROOT, [LESSON])
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        assert f"tools/gradekit/course/data/mnist/{name}" in files
+    for name in ("datasets_and_dataloaders.py", "2-2-1-datasets-and-dataloaders.ipynb"):
+        text = files[f"assignments/{LESSON}/{name}"].decode()
+        assert "IRIS_CSV = " in text and "def write_iris_csv" in text and "5.9,3.0,5.1,1.8,2" in text
