@@ -36,8 +36,8 @@ def diagnosis(out) -> str:
     """What the outputs say went wrong, in the lesson's terms."""
     stats, fit = out.get("stats"), out.get("fit") or {}
     if stats and stats["max"] > 20:
-        return (f"your pixels still run up to {stats['max']:.1f}: they were left in 0–255. ToTensor() scales them "
-                "to 0–1 before Normalize subtracts 0.1307 and divides by 0.3081.")
+        return (f"they still run up to {stats['max']:.1f}, so the pixels were left in 0–255. ToTensor() scales "
+                "them to 0–1 before Normalize subtracts 0.1307 and divides by 0.3081.")
     if fit.get("linear") and fit.get("mean") is not None:
         mean, std = fit["mean"], fit["std"]
         for name, (m, s) in NAMED.items():

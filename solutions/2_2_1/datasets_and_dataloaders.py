@@ -452,7 +452,9 @@ def mnist_transform():
 def make_loaders(train_set: Dataset, test_set: Dataset, batch_size: int) -> tuple[DataLoader, DataLoader]:
     """(train_loader, test_loader): the training set reshuffled every epoch, the test set in a fixed order."""
     # BEGIN SOLUTION hint: two loaders; only the training one shuffles
-    return make_loader(train_set, batch_size, shuffle=True), make_loader(test_set, batch_size, shuffle=False)
+    train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True)
+    test_loader = DataLoader(test_set, batch_size=batch_size, shuffle=False)
+    return train_loader, test_loader
     # END SOLUTION
 
 
