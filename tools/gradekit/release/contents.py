@@ -30,6 +30,9 @@ DISTRIBUTIONS = {
 }
 # Modules inside a distribution that need another one: torch.utils.tensorboard imports the tensorboard package.
 SUBMODULE_DISTRIBUTIONS = {"torch.utils.tensorboard": "tensorboard"}
+# Data files a shipped package module reads at run time (globs beside its __init__.py): they ship with it. 2.2.1's
+# public probes read MNIST's real test images from gradekit.course.data.
+PACKAGE_DATA = {"gradekit/course/data/__init__.py": ("README.md", "mnist/*.gz")}
 ALWAYS_INSTALLED = ("ipykernel",)  # to run the release notebooks in Jupyter or an editor
 NOTEBOOK_EXTRA = ("jupyterlab",)  # `pip install -e ".[notebook]"`: a notebook front-end on a fresh machine
 
@@ -73,12 +76,25 @@ def bundle_files(root: Path, lessons: list[str]) -> tuple[dict[str, bytes], list
             imports.add(path)
     for path in sorted(imports.shipped):
         files[path.relative_to(root).as_posix()] = path.read_bytes()
+    files.update(package_data(root, imports.shipped))
     for name, data in list(files.items()):
         if name.startswith("assignments/") and name.endswith((".py", ".ipynb")):
             imports.check_code(name, code_of(name, data))
     dependencies = requirements(root, imports.distributions | set(ALWAYS_INSTALLED))
     files.update(student_texts(root, lessons, manifests, dependencies, notebook_requirements(root), files))
     return files, dependencies
+
+
+def package_data(root: Path, shipped: set[Path]) -> dict[str, bytes]:
+    """The data files (PACKAGE_DATA) of every shipped package module that reads some, by their paths in the bundle."""
+    files = {}
+    for module, patterns in PACKAGE_DATA.items():
+        init = (root / "tools" / module).resolve()
+        if init in shipped:
+            for pattern in patterns:
+                for path in sorted(init.parent.glob(pattern)):
+                    files[path.relative_to(root).as_posix()] = path.read_bytes()
+    return files
 
 
 def notebook_requirements(root: Path) -> list[str]:

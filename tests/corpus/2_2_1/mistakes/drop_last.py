@@ -1,0 +1,6 @@
+"""Mistake: make_loader drops the last partial batch (drop_last=True): some samples are never served."""
+CAUGHT_BY = {"test_the_last_batch_holds_what_is_left": "were dropped"}
+
+
+def make_loader(dataset, batch_size, shuffle):
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=True)
