@@ -96,6 +96,10 @@ def test_cross_entropy_equals_nn_cross_entropy_loss(run, case):
 def test_accuracy_is_the_fraction_of_rows_predicted_right(run, count, correct):
     """accuracy(logits, targets) is the fraction of rows whose largest logit is the target, as a float."""
     out = run("accuracy_values", doing=f"accuracy(logits, targets) on {count} rows", count=count, correct=correct)
+    if "error" in out:
+        fail(f"accuracy(logits, targets) on {count} rows of 10 logits raised {out['error']}. The predicted class of a "
+             "row is logits.argmax(dim=1): over the classes, not over the batch (dim=0), which gives one index per "
+             "class instead of one per row.")
     got = out["returned"]
     expect(isinstance(got, float), f"accuracy returned {got!r}: return a Python float between 0 and 1.")
     if abs(got - out["expected"]) > 1e-6:
