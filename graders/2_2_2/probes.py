@@ -246,8 +246,10 @@ def model_report(student, settings: dict | None = None) -> dict:
 # ---- exercise 5: evaluate ------------------------------------------------------------------------------
 
 class LookupModel(nn.Module):
-    """A 'model' that predicts given classes: image i (its index written in pixel 0) gets prediction[i]. In train
-    mode a dropout scrambles its scores, as a real model's Dropout would; it records how it was called."""
+    """A 'model' that predicts given classes: image i (its index written in pixel 0) gets prediction[i]. With
+    gradients recorded it predicts the next class instead, and in train mode a dropout scrambles its scores, as a
+    real model's would: evaluate gives the right count only in eval mode under no_grad, so the verdict rests on the
+    value it returns. It also records how it was called (for the message, never the verdict)."""
 
     def __init__(self, predictions: list[int]) -> None:
         super().__init__()
@@ -258,12 +260,21 @@ class LookupModel(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.calls.append({"training": self.training, "grad": torch.is_grad_enabled()})
         scores = self.table[x[:, 0, 0, 0].round().long()]
+        if torch.is_grad_enabled():
+            scores = scores.roll(1, dims=1)
         return self.dropout(scores + torch.rand_like(scores) * 4.0) if self.training else scores
+
+
+def number(value):
+    """A returned accuracy as a float, or what it was instead."""
+    if isinstance(value, (int, float)) or (torch.is_tensor(value) and value.numel() == 1):
+        return float(value)
+    return repr(value)[:100]
 
 
 @student_step
 def call_evaluate(sub, predictions: list, labels: list, batch_size: int) -> dict:
-    """evaluate twice on a lookup model whose predictions and labels the judge chose; how the model was called."""
+    """evaluate twice on a lookup model whose predictions and labels the worker drew; how the model was called."""
     images = torch.zeros(len(labels), 1, 28, 28)
     images[:, 0, 0, 0] = torch.arange(len(labels), dtype=torch.float32)
     dataset = torch.utils.data.TensorDataset(images, torch.tensor(labels, dtype=torch.long))
@@ -273,18 +284,25 @@ def call_evaluate(sub, predictions: list, labels: list, batch_size: int) -> dict
     first = sub.evaluate(model, loader)
     model.train()
     second = sub.evaluate(model, loader)
-
-    def number(value):
-        return float(value) if isinstance(value, (int, float)) or (torch.is_tensor(value) and value.numel() == 1) \
-            else repr(value)[:100]
-
     return {"first": number(first), "second": number(second), "calls": model.calls[:200]}
 
 
-def evaluate_report(student, predictions: list, labels: list, batch_size: int) -> dict:
-    """evaluate on the judge's lookup model, twice; its answers and how it called the model (the judge counts)."""
-    return reply(student.call(call_evaluate, predictions=predictions, labels=labels, batch_size=batch_size),
-                 "first", "second", "calls")
+def evaluate_report(student, count: int, batch_size: int) -> dict:
+    """evaluate on a lookup model over `count` secret samples (the last batch predicted right far less often than
+    the rest), twice; beside it, counted here: the accuracy over every sample, the last batch's alone, the mean of
+    the per-batch accuracies, and what a model run with gradients recorded would score."""
+    generator = torch.Generator().manual_seed(secret_seed())
+    predictions = torch.randint(0, 10, (count,), generator=generator)
+    last = count - (count - 1) % batch_size - 1  # where the last batch starts
+    right = torch.rand(count, generator=generator) < torch.where(torch.arange(count) < last, 0.8, 0.25)
+    labels = torch.where(right, predictions, (predictions + torch.randint(2, 10, (count,), generator=generator)) % 10)
+    hits = (predictions == labels).float()
+    batches = [hits[i:i + batch_size].mean() for i in range(0, count, batch_size)]
+    out = reply(student.call(call_evaluate, predictions=predictions.tolist(), labels=labels.tolist(),
+                             batch_size=batch_size), "first", "second", "calls")
+    return {**out, "expected": float(hits.mean()), "last_batch": float(hits[last:].mean()),
+            "batch_mean": float(torch.stack(batches).mean()),
+            "with_gradients": float(((predictions + 1) % 10 == labels).float().mean())}
 
 
 # ---- exercise 6: train_model and the learner's checkpoint --------------------------------------------------

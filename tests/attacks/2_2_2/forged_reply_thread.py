@@ -1,6 +1,6 @@
 """A forged reply from a thread started at import: every 10 ms it finds the request the main thread is serving
-(sys._current_frames(), then its callers' frames) and writes a reply claiming success (torch's own softmax of the
-logits it finds, believable histories, a perfect evaluate, an empty trace), built with gradekit's own wire
+(sys._current_frames(), then its callers' frames) and writes a reply claiming success (uniform probabilities the shape
+of the logits it finds, believable histories, a perfect evaluate, an empty trace), built with gradekit's own wire
 format, on every pipe and socket in /proc/self/fd. The honest work: the starter."""
 import sys
 import threading
