@@ -13,13 +13,11 @@ config other than the reference's is proved to score 100 % on the checkpoint che
 from __future__ import annotations
 
 import importlib.util
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from gradekit.grading.batch import GradeOptions, grade_batch
 from gradekit.verify import solved_module
 
 pytestmark = pytest.mark.slow  # trains two models and grades them
@@ -43,14 +41,6 @@ def trained_submission(folder: Path, mnist_root: Path, cell: str, train_subset: 
     return module
 
 
-def graded(module: Path, report: Path) -> dict:
-    """The checkpoint checks of `pytest graders/2_2_2` on `module`, by name."""
-    subprocess.run([sys.executable, "-m", "pytest", "graders/2_2_2", "--submission", str(module), "-q",
-                    "-p", "no:cacheprovider", "--grade-json", str(report), "-k", "mnist_model"],
-                   cwd=ROOT, capture_output=True, timeout=300)
-    return {c["name"]: c for c in json.loads(report.read_text())["checks"]}
-
-
 def test_the_accuracy_check_passes_a_trained_model_and_fails_an_undertrained_one(tmp_path, mnist_root):
     import torch
 
@@ -61,12 +51,14 @@ def test_the_accuracy_check_passes_a_trained_model_and_fails_an_undertrained_one
         weak = trained_submission(tmp_path / "weak", mnist_root, "", 300, 1)
     finally:
         torch.set_num_threads(threads)
-    passed, failed = graded(good, tmp_path / "good.json"), graded(weak, tmp_path / "weak.json")
+    grades = grade_batch(ROOT, "2_2_2", [good.parent, weak.parent], tmp_path / "out",
+                         GradeOptions(jobs=2, extra=("-k", "mnist_model")))  # the checkpoint checks only
+    passed, failed = ({c.name: c for c in grade.checks} for grade in grades)
 
     for name in ("test_mnist_model_reaches_95_percent", "test_mnist_model_reaches_97_percent"):
-        assert passed[name]["status"] == "passed", passed[name]["message"]
-        assert failed[name]["status"] == "failed"
-        assert "on MNIST's 10 000 test images" in failed[name]["message"]
-        assert "Weakest digits: digit" in failed[name]["message"]
-    bars = failed["test_mnist_model_reaches_97_percent"]["figures"]  # the per-digit bars, drawn on the feedback page
-    assert len(bars) == 1 and bars[0].endswith("per_class_accuracy.png") and Path(bars[0]).stat().st_size > 0
+        assert passed[name].passed, passed[name].message
+        assert not failed[name].passed
+        assert "on MNIST's 10 000 test images" in failed[name].message
+        assert "Weakest digits: digit" in failed[name].message
+    bars = failed["test_mnist_model_reaches_97_percent"].figures  # the per-digit bars of the feedback page
+    assert len(bars) == 1, bars

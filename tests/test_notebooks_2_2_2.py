@@ -31,7 +31,7 @@ def test_reference_notebook_runs_top_to_bottom_on_real_mnist(quick, tmp_path):
     assert "images: (128, 1, 28, 28) torch.float32 labels: (128,) torch.int64" in text
     assert re.search(r"epoch 1: train loss \d\.\d+, validation accuracy \d+\.\d+%", text)
     raw, squashed = map(float, re.search(r"raw logits: ([\d.]+)\s+softmax first: ([\d.]+)", text).groups())
-    assert raw < 1.0 < 1.46 <= squashed, (raw, squashed)  # the stall the lesson shows: the loss cannot go below 1.46
+    assert raw < squashed - 0.3 and squashed >= 1.46, (raw, squashed)  # the stall: never below log(1 + 9/e)
     images = [o for c in notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 2, "the sample digits and the training curves are plotted"
     assert (tmp_path / "mnist_model.pt").exists()

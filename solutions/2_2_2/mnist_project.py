@@ -351,7 +351,7 @@ plt.show()
 def one_epoch_loss(squash: bool) -> float:
     """Mean training loss of one epoch, with or without a softmax before the criterion."""
     torch.manual_seed(SEED)
-    loader, _ = get_mnist_loaders(DATA_ROOT, BATCH_SIZE, OFFLINE_SPLIT, TRAIN_SUBSET)
+    loader, _ = get_mnist_loaders(DATA_ROOT, 32, OFFLINE_SPLIT, TRAIN_SUBSET)
     net = MNISTClassifier(**MODEL_CONFIG)
     optimizer, criterion = torch.optim.SGD(net.parameters(), lr=0.1), nn.CrossEntropyLoss()
     total, batches = 0.0, 0
