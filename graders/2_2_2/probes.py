@@ -339,18 +339,18 @@ def course_curve(config: dict) -> dict:
         layers += [nn.Linear(previous, size), nn.BatchNorm1d(size), nn.ReLU(), nn.Dropout(0.2)]
         previous = size
     model = nn.Sequential(*layers, nn.Linear(previous, 10))
-    optimizer = torch.optim.Adam(model.parameters(), lr=config["lr"])
+    adam = torch.optim.Adam(model.parameters(), lr=float(config["lr"]))
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(images[train_index], labels[train_index]),
                                          batch_size=config["batch_size"], shuffle=True)
     losses, accuracies = [], []
-    for _ in range(config["epochs"]):
+    for _epoch in range(int(config["epochs"])):
         model.train()
         total, batches = 0.0, 0
         for x, y in loader:
-            optimizer.zero_grad()
+            adam.zero_grad()
             loss = nn.functional.cross_entropy(model(x), y)
             loss.backward()
-            optimizer.step()
+            adam.step()
             total, batches = total + loss.item(), batches + 1
         losses.append(total / batches)
         accuracies.append(trusted_eval(model, images[val_index], labels[val_index])[0])
