@@ -15,6 +15,7 @@ def test_softmax_on_very_negative_and_single_rows(run):
 
 @pytest.mark.exercise("2_2_2.ex2")
 @pytest.mark.points(1)
+@pytest.mark.time_limit(5)
 def test_cross_entropy_on_a_large_secret_batch(run):
     """cross_entropy matches nn.CrossEntropyLoss on 300 secret rows of ten logits spread wide."""
     out = run("cross_entropy_values", doing="cross_entropy(logits, targets) on 300 rows", count=300, scale=8.0)

@@ -1,7 +1,7 @@
-"""Broken: cross_entropy loops forever; the worker is stopped at its time limit, only exercise 2 is lost."""
+"""Broken: cross_entropy loops forever; the worker is stopped at its time limit (5 s for these checks), only
+exercise 2 is lost."""
 LOST = ["2_2_2.ex2"]
 MESSAGE = "did not finish"
-EXTRA_ARGS = ["--time-limit-factor", "0.05"]
 
 
 def cross_entropy(logits, targets):
