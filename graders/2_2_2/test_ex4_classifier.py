@@ -7,10 +7,9 @@ the outputs it gives on weights and inputs the grader chose, checked against the
 import pytest
 
 from gradekit.checks import expect, fail
+from gradekit.course.layers import described
 
 pytestmark = pytest.mark.exercise("2_2_2.ex4")
-
-LAYERS = ("Flatten", "Linear", "BatchNorm1d", "ReLU", "Dropout", "Softmax", "LogSoftmax")
 
 
 def expected_layers(hidden: list[int], dropout: float) -> list[str]:
@@ -19,20 +18,6 @@ def expected_layers(hidden: list[int], dropout: float) -> list[str]:
         layers += [f"Linear {size}→{width}", "BatchNorm1d", "ReLU", f"Dropout {dropout:g}"]
         size = width
     return layers + [f"Linear {size}→10"]
-
-
-def described(layers: list[dict]) -> list[str]:
-    """The course's layer kinds in execution order (a subclass counts as its base), with sizes and p."""
-    out = []
-    for layer in layers:
-        kind = next((base for base in layer["bases"] if base in LAYERS), None)
-        if kind == "Linear":
-            out.append(f"Linear {layer['in_features']}→{layer['out_features']}")
-        elif kind == "Dropout":
-            out.append(f"Dropout {layer['p']:g}")
-        elif kind:
-            out.append(kind)
-    return out
 
 
 @pytest.mark.points(2)
