@@ -7,8 +7,7 @@ it gives on weights and inputs the grader chose, checked against the student's m
 import pytest
 
 from gradekit.checks import expect, fail
-
-LAYERS = ("Flatten", "Linear", "BatchNorm1d", "ReLU", "Dropout", "Softmax", "LogSoftmax")
+from gradekit.course.layers import described
 
 
 def expected_layers(hidden: list[int], dropout: float, batchnorm: bool) -> list[str]:
@@ -17,20 +16,6 @@ def expected_layers(hidden: list[int], dropout: float, batchnorm: bool) -> list[
         layers += [f"Linear {size}→{width}"] + (["BatchNorm1d"] if batchnorm else []) + ["ReLU", f"Dropout {dropout}"]
         size = width
     return layers + [f"Linear {size}→10"]
-
-
-def described(layers: list[dict]) -> list[str]:
-    """The course's layer kinds in execution order (a subclass counts as its base), with sizes and p."""
-    out = []
-    for layer in layers:
-        kind = next((base for base in layer["bases"] if base in LAYERS), None)
-        if kind == "Linear":
-            out.append(f"Linear {layer['in_features']}→{layer['out_features']}")
-        elif kind == "Dropout":
-            out.append(f"Dropout {layer['p']:g}")
-        elif kind:
-            out.append(kind)
-    return out
 
 
 @pytest.mark.exercise("2_3_3.ex2")
