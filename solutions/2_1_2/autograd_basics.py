@@ -159,8 +159,8 @@ print("after: ", w.tolist(), "is leaf:", w.is_leaf, "gradient cleared:", w.grad)
 #   floats, the loss of each step **before** its update (log `loss.item()`: a number, not the graph).
 #
 # The grader gives your function data it drew from a secret seed and compares your losses, step by step, with
-# its own run of the same steps from the same start, then checks that the line you found is the best line
-# through the points.
+# its own run of the same steps from the same start (within 1e-4, relative), then checks that your `w` and `b`
+# end where its run ends (within 1e-3): next to the best line through the points.
 #
 # <details><summary>Hint</summary>
 #
