@@ -5,6 +5,7 @@ Grading always goes through `pytest graders/<lesson>` in a subprocess, exactly a
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -71,6 +72,16 @@ def reference_artifacts(recipe: Path, module: Path, text: str) -> Path:
         return cache / "files"
     files = cache / "files"
     files.mkdir(parents=True, exist_ok=True)
+    with open(cache / "lock", "w") as lock:  # tests in parallel (pytest -n 2) wait for one training, not run two
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (cache / "done").exists():
+            _build_artifacts(recipe, module, files)
+            (cache / "done").touch()
+    return files
+
+
+def _build_artifacts(recipe: Path, module: Path, files: Path) -> None:
+    """Run the recipe's build(module, files) in a fresh interpreter, inside `files`."""
     script = (
         "import importlib.util, sys; from pathlib import Path\n"
         "def load(name, path):\n"
@@ -80,8 +91,6 @@ def reference_artifacts(recipe: Path, module: Path, text: str) -> Path:
         f"load('reference_artifacts', {str(recipe)!r}).build(module, Path({str(files)!r}))\n"
     )
     subprocess.run([sys.executable, "-c", script], cwd=files, check=True, timeout=1800)
-    (cache / "done").touch()
-    return files
 
 
 def score(report: dict, lesson: str) -> tuple[float, float]:
