@@ -139,7 +139,11 @@ def test_loop_fits_a_known_function(run):
     if fit["error"] is not None:
         fail(f"train(..., epochs=200) with Adam on sin(x) raised {fit['error'].get('type')}: "
              f"{fit['error'].get('message', '')[:300]}")
-    grid, untrained = fit["grid_mse"], fit["untrained_mse"]
-    expect(grid is not None and grid < 0.02 and grid < untrained / 5,
+    grid, untrained, reference = fit["grid_mse"], fit["untrained_mse"], fit["reference_mse"]
+    # A working loop gets below 0.02; from a slow secret start (about 3 in 10 000) the grader's own 200 epochs end
+    # above it, and then ending as low as they do (float noise aside) is what a working loop can do.
+    bar = max(0.02, 1.1 * reference + 1e-4)
+    expect(grid is not None and grid < bar and grid < max(untrained / 5, 1.1 * reference + 1e-4),
            f"After 200 epochs of Adam (lr=0.05) on sin(x), the model's mean squared error on a grid of [-3, 3] is "
-           f"{grid if grid is None else round(grid, 4)} (untrained: {untrained:.4f}); a working loop gets below 0.02.")
+           f"{grid if grid is None else round(grid, 4)} (untrained: {untrained:.4f}); a working loop gets below 0.02"
+           + (f" (from this start, as low as the grader's own 200 epochs: {reference:.4f})." if bar > 0.02 else "."))
