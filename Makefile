@@ -31,15 +31,17 @@ build: setup
 verify: setup
 	$(VENV)/bin/gradekit verify
 
+# Two pytest workers (pytest-xdist): grading waits on worker processes more than it computes, so two share the
+# CI runner's two cores well; tests/conftest.py hands each a whole file (or one lesson's attack or corpus batch).
 test: setup
 	$(VENV)/bin/gradekit build --check
-	$(PY) -m pytest tests -q
+	$(PY) -m pytest tests -q -n 2
 
 # The tests that neither grade, execute notebooks, train nor start worker pools (those are marked `slow`):
 # the unit tests of the build, the wire, the release audit, the markers' rules and each lesson's parts.
 test-fast: setup
 	$(VENV)/bin/gradekit build --check
-	$(PY) -m pytest tests -q -m "not slow and not platform"
+	$(PY) -m pytest tests -q -n 2 -m "not slow and not platform"
 
 bench: setup
 	$(PY) bench/bench_grading.py

@@ -14,12 +14,52 @@ collect_ignore = ["attacks", "corpus"]
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A lesson's notebook test (tests/test_notebooks_<lesson>.py) executes its release notebook: `slow` by its
     name, so a new lesson's notebook test stays out of `make test-fast` without a marker of its own."""
     for item in items:
         if item.path.name.startswith("test_notebooks_"):
             item.add_marker(pytest.mark.slow)
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: every worker sorts its collection the same way
+        heavy_first(items)
+
+
+# Files whose module fixture grades one batch per lesson: under pytest-xdist each lesson's batch is one unit of work,
+# and the lessons' batches are shared out between the workers (a test id there starts with its lesson).
+SPLIT_BY_LESSON = ("test_attacks.py", "test_corpus.py")
+# The longest units first, so neither worker is left with one at the end: the attack batches, then the corpus's.
+HEAVY_FIRST = ("test_attacks.py", "test_corpus.py")
+
+
+def unit_of_work(nodeid: str) -> str:
+    """The tests one xdist worker runs together: a file (its module fixtures run once), or a lesson's batch."""
+    path, _, rest = nodeid.partition("::")
+    if Path(path).name in SPLIT_BY_LESSON and "[" in rest:
+        return f"{path}:{rest.split('[', 1)[1].split('/')[0].rstrip(']')}"
+    return path
+
+
+def heavy_first(items: list[pytest.Item]) -> None:
+    """Put the attack and corpus batches first, the later lessons' (they grade training) before the earlier ones'."""
+    def weight(item: pytest.Item) -> tuple:
+        path, _, lesson = unit_of_work(item.nodeid).partition(":")
+        name = Path(path).name
+        rank = HEAVY_FIRST.index(name) if name in HEAVY_FIRST else len(HEAVY_FIRST)
+        return rank, tuple(-int(part) for part in lesson.split("_") if part.isdigit())
+    items.sort(key=weight)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`make test`'s two workers (-n 2) take whole units of work (unit_of_work), longest first."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByUnitOfWork(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of_work(nodeid)
+
+    config.option.loadscopereorder = False  # keep the order heavy_first gave the collection
+    return ByUnitOfWork(config, log)
 
 
 @pytest.fixture(scope="session")

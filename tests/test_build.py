@@ -16,6 +16,8 @@ from gradekit.assign.outputs import lesson_outputs, starter_module
 from gradekit.assign.pipeline import build, lesson_sources
 from gradekit.assign.regions import Exercise, RegionError, starter_code, starter_markdown
 from gradekit.assign.source import read_source
+from gradekit.cli import main as gradekit
+from gradekit.verify import committed_artifacts, solved_module, stale_artifacts
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = [p.parent.name for p in lesson_sources(ROOT)]
@@ -30,6 +32,51 @@ def test_building_twice_gives_identical_bytes(lesson):
 
 def test_committed_assignments_are_up_to_date():
     assert build(ROOT, check=True).stale == []
+
+
+def test_committed_reference_artifacts_are_those_of_the_current_reference():
+    """A fresh clone (CI) grades 2.2.2's and 2.3.3's reference with the checkpoints committed beside their sources,
+    not after minutes of training: they must be the current version's."""
+    assert stale_artifacts(ROOT) == []
+    assert [p.parent.name for p in (ROOT / "solutions").glob("*/reference_artifacts")] == \
+        [p.parent.name for p in (ROOT / "graders").glob("*/reference_artifacts.py")]
+
+
+RECIPE = """from pathlib import Path
+
+
+def build(module, folder: Path) -> None:
+    made = Path(__file__).with_name("made.txt")
+    made.write_text(str(int(made.read_text()) + 1) if made.exists() else "1")
+    (folder / "trained.txt").write_text("made by " + module.__name__ + " {version}")
+"""
+
+
+def test_the_reference_artifacts_are_trained_once_committed_and_checked(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GRADEKIT_CACHE", str(tmp_path / "cache"))
+    root, lesson = tmp_path / "course", "9_1_1"
+    assert gradekit(["--root", str(root), "new", lesson, "--title", "A linear layer"]) == 0
+    recipe = root / "graders" / lesson / "reference_artifacts.py"
+    recipe.write_text(RECIPE.format(version=1))
+    assert stale_artifacts(root) == [lesson]
+    assert gradekit(["--root", str(root), "build", "--check"]) == 1
+    assert f"solutions/{lesson}/reference_artifacts" in capsys.readouterr().out
+
+    assert gradekit(["--root", str(root), "build"]) == 0
+    assert "trained.txt" in capsys.readouterr().out
+    assert stale_artifacts(root) == [] and gradekit(["--root", str(root), "build", "--check"]) == 0
+    (committed,) = committed_artifacts(root, lesson).iterdir()
+    assert (committed / "trained.txt").read_text() == "made by a_linear_layer 1"
+    solved = solved_module(root, lesson, tmp_path)
+    assert (solved.parent / "trained.txt").read_text() == "made by a_linear_layer 1"
+    assert (recipe.parent / "made.txt").read_text() == "1", "trained once, then taken from the commit"
+
+    recipe.write_text(RECIPE.format(version=2))
+    assert gradekit(["--root", str(root), "build", "--check"]) == 1
+    assert "trains them again" in capsys.readouterr().out
+    assert gradekit(["--root", str(root), "build"]) == 0
+    assert [p.name for p in committed_artifacts(root, lesson).iterdir()] != [committed.name], "the old one is gone"
+    assert (solved_module(root, lesson, tmp_path).parent / "trained.txt").read_text().endswith(" 2")
 
 
 def test_check_mode_catches_a_stale_starter(tmp_path):

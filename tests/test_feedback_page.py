@@ -128,7 +128,8 @@ class FakeTerminal(io.StringIO):
         return True
 
 
-def test_the_progress_bar_appears_after_the_delay_and_puts_the_line_back():
+def test_the_progress_bar_appears_after_the_delay_and_puts_the_line_back(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "160")  # the bar fits the terminal's width: a test worker's may be narrow
     terminal = FakeTerminal()
     line = WaitLine(terminal, current_line=lambda: "graders/2_3_1/test_ex3_resume.py ..", delay=0.05, interval=0.02)
     with line.waiting("2_3_1.ex3 test_resumed_loss_continues_smoothly (resume_continuity)", 20, 7, 19):

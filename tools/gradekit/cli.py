@@ -36,27 +36,35 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Write assignments/ from solutions/ (or, with --check, fail when the committed files are stale)."""
+    """Write assignments/ from solutions/ and the reference's trained artifacts beside its source (or, with --check,
+    fail when the committed files are stale)."""
     from .assign.pipeline import build
     from .assign.regions import RegionError
+    from .verify import committed_artifacts, refresh_artifacts, stale_artifacts
 
     root = _root(args.root)
     try:
         result = build(root, args.lessons or None, check=args.check)
+        stale_lessons = stale_artifacts(root, args.lessons or None)
     except (RegionError, ValueError) as error:
         print(f"gradekit build: {error}", file=sys.stderr)
         return 2
     if args.check:
-        if result.stale:
+        stale = result.stale + [committed_artifacts(root, lesson) for lesson in stale_lessons]
+        if stale:
             print("gradekit build --check: these files are stale; run `gradekit build` and commit them:")
-            for path in result.stale:
+            for path in stale:
                 print(f"  {path.relative_to(root)}")
+            if stale_lessons:
+                print("  (the reference's artifacts are made from another version of its source or recipe: "
+                      "`gradekit build` trains them again, minutes)")
             return 1
-        print("gradekit build --check: assignments/ is up to date")
+        print("gradekit build --check: assignments/ and the reference artifacts are up to date")
         return 0
-    for path in result.written:
+    written = result.written + (refresh_artifacts(root, args.lessons or None) if stale_lessons else [])
+    for path in written:
         print(f"wrote {path.relative_to(root)}")
-    if not result.written:
+    if not written:
         print("assignments/ already up to date")
     return 0
 

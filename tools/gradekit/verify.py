@@ -39,18 +39,80 @@ def grade(root: Path, lesson: str, submission: Path, hidden: bool = True, extra:
 
 def solved_module(root: Path, lesson: str, folder: Path) -> Path:
     """Write the lesson's reference module (the starter with the solutions in place) into `folder`,
-    with the artifacts its graders expect beside it (trained once per source version, then cached)."""
+    with the artifacts its graders expect beside it (committed in solutions/<lesson>/, else trained and cached)."""
+    text, module = reference_text(root, lesson)
+    path = folder / f"{module}.py"
+    path.write_text(text, encoding="utf-8")
+    for artifact in reference_files(root, lesson, path.resolve(), text):
+        shutil.copy(artifact, folder / artifact.name)
+    return path
+
+
+def reference_text(root: Path, lesson: str) -> tuple[str, str]:
+    """The reference module's text and module name."""
     from .assign.outputs import starter_module
 
     source = read_source(next(p for p in lesson_sources(root, [lesson])))
-    text = starter_module(source, solved=True)
-    path = folder / f"{source.module}.py"
-    path.write_text(text, encoding="utf-8")
+    return starter_module(source, solved=True), source.module
+
+
+def recipe_of(root: Path, lesson: str) -> Path | None:
+    """graders/<lesson>/reference_artifacts.py: what the reference must produce before it is graded, if anything."""
     recipe = (root / "graders" / lesson / "reference_artifacts.py").resolve()
-    if recipe.exists():
-        for artifact in reference_artifacts(recipe, path.resolve(), text).iterdir():
-            shutil.copy(artifact, folder / artifact.name)
-    return path
+    return recipe if recipe.exists() else None
+
+
+def artifacts_digest(recipe: Path, text: str) -> str:
+    """The version of a reference's artifacts: the reference module's text and its recipe's."""
+    return hashlib.sha256((text + recipe.read_text()).encode()).hexdigest()[:16]
+
+
+def committed_artifacts(root: Path, lesson: str) -> Path:
+    """Where the reference's trained artifacts are committed, one folder named by their digest: a fresh clone (CI,
+    a new instructor) grades the reference without training it for minutes first."""
+    return root / "solutions" / lesson / "reference_artifacts"
+
+
+def reference_files(root: Path, lesson: str, module: Path, text: str) -> list[Path]:
+    """The reference's artifacts for this version of it: the committed ones, else trained once and cached."""
+    recipe = recipe_of(root, lesson)
+    if recipe is None:
+        return []
+    digest = artifacts_digest(recipe, text)
+    committed = committed_artifacts(root, lesson) / digest
+    folder = committed if committed.is_dir() else reference_artifacts(recipe, module, digest)
+    return sorted(p for p in folder.iterdir() if p.is_file())
+
+
+def stale_artifacts(root: Path, lessons: list[str] | None = None) -> list[str]:
+    """The lessons whose committed reference artifacts are missing or were made from another version."""
+    stale = []
+    for path in lesson_sources(root, lessons):
+        lesson = path.parent.name
+        recipe = recipe_of(root, lesson)
+        if recipe is not None and not (committed_artifacts(root, lesson) / artifacts_digest(
+                recipe, reference_text(root, lesson)[0])).is_dir():
+            stale.append(lesson)
+    return stale
+
+
+def refresh_artifacts(root: Path, lessons: list[str] | None = None) -> list[Path]:
+    """Train (or take from the cache) the stale lessons' reference artifacts and commit them in solutions/."""
+    written = []
+    for lesson in stale_artifacts(root, lessons):
+        print(f"{lesson}: the reference's artifacts for this version (graders/{lesson}/reference_artifacts.py: "
+              "trained unless this machine's cache holds them, minutes)...", flush=True)
+        with tempfile.TemporaryDirectory(prefix="gradekit-artifacts-") as scratch:
+            text, module = reference_text(root, lesson)
+            path = Path(scratch) / f"{module}.py"
+            path.write_text(text, encoding="utf-8")
+            recipe = recipe_of(root, lesson)
+            digest = artifacts_digest(recipe, text)
+            files = reference_artifacts(recipe, path.resolve(), digest)
+            shutil.rmtree(committed_artifacts(root, lesson), ignore_errors=True)
+            shutil.copytree(files, committed_artifacts(root, lesson) / digest)
+        written += sorted((committed_artifacts(root, lesson) / digest).iterdir())
+    return written
 
 
 def with_cell(module_text: str, cell: str, replaces: str | None = None) -> str:
@@ -64,9 +126,9 @@ def with_cell(module_text: str, cell: str, replaces: str | None = None) -> str:
     return "\n# %%\n".join(cells)
 
 
-def reference_artifacts(recipe: Path, module: Path, text: str) -> Path:
-    """Run the lesson's reference_artifacts.build(module, folder) once per source version; return the folder."""
-    digest = hashlib.sha256((text + recipe.read_text()).encode()).hexdigest()[:16]
+def reference_artifacts(recipe: Path, module: Path, digest: str) -> Path:
+    """Run the lesson's reference_artifacts.build(module, folder) once per version (`digest`) on this machine, in the
+    user's cache; return the folder."""
     cache = Path(os.environ.get("GRADEKIT_CACHE", Path.home() / ".cache" / "gradekit")) / recipe.parent.name / digest
     if (cache / "done").exists():
         return cache / "files"
@@ -102,7 +164,7 @@ def score(report: dict, lesson: str) -> tuple[float, float]:
 def verify(root: Path, lessons: list[str] | None = None, hidden: bool = True) -> int:
     """Build, then grade each lesson's reference and starter; print the table; 0 when every claim holds."""
     result = build(root, lessons)
-    for path in result.written:
+    for path in result.written + refresh_artifacts(root, lessons):
         print(f"wrote {path.relative_to(root)}")
     graded = [p.parent.name for p in lesson_sources(root, lessons) if (root / "graders" / p.parent.name).is_dir()]
     rows, ok = [], True
