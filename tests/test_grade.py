@@ -264,19 +264,11 @@ def test_github_workflow_grades_the_submission_repository(tmp_path):
     assert any(s.get("uses", "").startswith("actions/upload-artifact") for s in steps)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("lesson", [lesson for lesson in lessons_with_graders(ROOT) if lesson != LESSON])
-def test_every_lesson_grades_and_exports(lesson, tmp_path):
-    """The reference (with its artifacts, e.g. 2.3.3's best_model.pt) earns every point, the starter none."""
-    manifest = json.loads((ROOT / "assignments" / lesson / "manifest.json").read_text())
-    checks = read_checks(ROOT, lesson)
-    (tmp_path / "reference").mkdir()
-    solved_module(ROOT, lesson, tmp_path / "reference")
-    starter = ROOT / "assignments" / lesson / manifest["module"]
-    reference, untouched = grade_batch(ROOT, lesson, [tmp_path / "reference", starter], tmp_path / "out")
-    assert reference.max_score == untouched.max_score == checks["max_points"] > 0
-    assert reference.score == checks["max_points"], [(c.id, c.message[:200]) for c in reference.checks if not c.passed]
-    assert untouched.score == 0
+def test_every_lesson_exports(lesson, tmp_path):
+    """Every lesson's Gradescope autograder. (Batch grading of every lesson is proven where it already runs: each
+    lesson's attack batch gives its reference, the classmate, every point; its corpus batch grades the correct
+    variants 100 %; tests/test_lessons.py grades reference and starter as a student runs the checks.)"""
     assert gradekit(["--root", str(ROOT), "export", "gradescope", lesson, "--out", str(tmp_path)]) == 0
     names = zipfile.ZipFile(tmp_path / f"gradescope-{lesson}.zip").namelist()
     assert f"graders/{lesson}/hidden/checks.json" in names and f"assignments/{lesson}/manifest.json" in names
