@@ -6,6 +6,7 @@ import json
 import re
 import textwrap
 
+import numpy  # noqa: F401 - loaded before pytester's in-process runs, which restore sys.modules: numpy cannot load twice
 import pytest
 
 pytest_plugins = ["pytester"]
