@@ -23,7 +23,7 @@ import pytest
 
 from . import feedback
 from .client import DEFAULT_PRELOAD, Limits, Outcome, Zygote, preload_for
-from ..reporting.figures import Drawing
+from ..reporting.figures import Drawing, checks_draw_figures, warm_up_in_background
 from .machine import cannot_grade_here
 from ..reporting.report import WaitLine
 from .submission import Submission, SubmissionError, choose_in_folder, read_submission
@@ -102,6 +102,8 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(problem)
         session.zygote = early
         session.start_zygote(session.preload_for_args(config.args))  # torch imports while pytest collects
+        if not config.getoption("no_feedback_page") and checks_draw_figures(config.args):
+            warm_up_in_background()
     elif early is not None:
         early.stop()
 

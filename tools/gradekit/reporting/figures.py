@@ -1,15 +1,47 @@
 """Draw a check's figure (loss lines, per-class bars) as PNG bytes with matplotlib's Agg, headless and repeatable.
 
-matplotlib is imported here only, and only when a figure is drawn: a grading run without figures never loads it.
+matplotlib is imported here only, and only when a figure may be drawn: a grading run whose checks draw no figure never
+loads it; one whose checks do loads it in the background while the judge waits for the workers' torch.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import threading
+from pathlib import Path
 
 WIDTH, HEIGHT, DPI = 6.4, 3.8, 100
 PASS_COLOR, BELOW_COLOR, LINE_COLORS = "#4c72b0", "#dd8452", ("#4c72b0", "#dd8452", "#55a868", "#c44e52")
+
+
+def checks_draw_figures(args, base: Path | str = ".") -> bool:
+    """Whether the checks a command line names call `figure(` (their text read, not imported)."""
+    for arg in args:
+        path = Path(base) / str(arg).split("::")[0]
+        files = path.rglob("test_*.py") if path.is_dir() else [path] if path.suffix == ".py" else []
+        for file in files:
+            try:
+                if "figure(" in file.read_text(encoding="utf-8", errors="replace"):
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Import matplotlib's Agg canvas on a daemon thread: the judge is idle while the workers import torch, and the
+    feedback page's pictures are drawn sooner at the end (about 0.4 s of a run of 3 s)."""
+    def load() -> None:
+        try:
+            from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
+            from matplotlib.figure import Figure  # noqa: F401
+        except Exception:  # noqa: BLE001 - drawing the figures later says what is wrong
+            pass
+
+    thread = threading.Thread(target=load, name="gradekit-figures-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def render_png(spec: dict) -> bytes:
