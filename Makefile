@@ -31,12 +31,12 @@ build: setup
 verify: setup
 	$(VENV)/bin/gradekit verify
 
-# Three pytest workers (pytest-xdist): grading waits on worker processes as well as computing, so three share the
-# CI runner's two cores best (20m02 here against 20m49 with two); tests/conftest.py hands each a whole file (or one
-# lesson's attack or corpus batch).
+# Two pytest workers (pytest-xdist), one per core of CI's runner: the suite is CPU-bound there (three workers measured
+# 20m39 on a fresh clone against 20m49 for two: no gain, more load on checks' time limits); tests/conftest.py hands each
+# a whole file or one lesson's attack or corpus batch.
 test: setup
 	$(VENV)/bin/gradekit build --check
-	$(PY) -m pytest tests -q -n 3
+	$(PY) -m pytest tests -q -n 2
 
 # The tests that neither grade, execute notebooks, train nor start worker pools (those are marked `slow`):
 # the unit tests of the build, the wire, the release audit, the markers' rules and each lesson's parts.

@@ -51,7 +51,7 @@ def heavy_first(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """`make test`'s workers (-n 3) take whole units of work (unit_of_work), longest first."""
+    """`make test`'s workers (-n 2) take whole units of work (unit_of_work), longest first."""
     from xdist.scheduler import LoadScopeScheduling
 
     class ByUnitOfWork(LoadScopeScheduling):
