@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
 from gradekit.harness import wire
+from gradekit.testing.probes import InProcess, load_checks, load_module
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def load(name: str, path: Path):
-    """A module from its file, under a name of its own."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def probes():
-    return load("probes_2_1_2_under_test", ROOT / "graders" / "2_1_2" / "probes.py")
+    return load_module("probes_2_1_2_under_test", ROOT / "graders" / "2_1_2" / "probes.py")
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +24,7 @@ def reference(tmp_path_factory):
     cwd = Path.cwd()
     os.chdir(tmp_path_factory.mktemp("reference_2_1_2"))
     try:
-        return load("reference_2_1_2_under_test", ROOT / "solutions" / "2_1_2" / "autograd_basics.py")
+        return load_module("reference_2_1_2_under_test", ROOT / "solutions" / "2_1_2" / "autograd_basics.py")
     finally:
         os.chdir(cwd)
 
@@ -54,24 +45,9 @@ def test_the_reference_ends_where_the_graders_run_ends_for_every_secret(probes, 
     assert short_of_best, "no draw here stops short of the best line: this test no longer covers that case"
 
 
-class InProcess:
-    """The reference as the probe's `student`, called in this process (its reply through the wire's encoding, as a
-    worker's comes back): only for proving the judge's rule on chosen draws."""
-
-    def __init__(self, module):
-        self.module = module
-
-    def attempt(self, step, /, **args):
-        return step(self.module, **args), None
-
-
 @pytest.fixture(scope="module")
 def checks():
-    sys.path.insert(0, str(ROOT / "graders" / "2_1_2"))
-    try:
-        return load("checks_2_1_2_ex3_under_test", ROOT / "graders" / "2_1_2" / "test_ex3_fit_line.py")
-    finally:
-        sys.path.remove(str(ROOT / "graders" / "2_1_2"))
+    return load_checks(ROOT / "graders" / "2_1_2", "test_ex3_fit_line.py")
 
 
 @pytest.mark.parametrize("seed", [379, 859, 1069])

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import random
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,23 +11,16 @@ import pytest
 from gradekit.harness import wire
 from gradekit.harness.submission import read_submission
 from gradekit.harness.worker import Namespace, load_submission
+from gradekit.testing.probes import InProcess, load_checks, load_module
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADERS = ROOT / "graders" / "2_1_4"
 SLOW_STARTS = [6240]  # secret draws (below) whose 200 epochs of Adam, the reference's or the grader's, end above 0.02
 
 
-def load(name: str, path: Path):
-    """A module from its file, under a name of its own."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def probes():
-    return load("probes_2_1_4_under_test", GRADERS / "probes.py")
+    return load_module("probes_2_1_4_under_test", GRADERS / "probes.py")
 
 
 @pytest.fixture(scope="module")
@@ -49,23 +40,7 @@ def reference(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def checks():
-    sys.path.insert(0, str(GRADERS))
-    try:
-        return load("checks_2_1_4_ex2_under_test", GRADERS / "test_ex2_train.py")
-    finally:
-        sys.path.remove(str(GRADERS))
-
-
-class InProcess:
-    """The reference as the probe's `student`, called in this process (arguments and reply through the wire's
-    encoding, as a worker's go and come back): only for proving the judge's rule on chosen draws."""
-
-    def __init__(self, module):
-        self.module = module
-
-    def attempt(self, step, /, **args):
-        args = wire.decode_args(*wire.encode(args))
-        return wire.to_torch(wire.decode(*wire.encode(step(self.module, **args)))), None
+    return load_checks(GRADERS, "test_ex2_train.py")
 
 
 def draw(probes, seed: int) -> None:
