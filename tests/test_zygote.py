@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import json
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -134,3 +138,68 @@ def test_torch_importing_dynamo_in_a_worker_is_not_read_as_tampering():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["[]", "['torch.manual_seed'] True"]
+
+
+def hopping_daemon_swept(note_folder: str) -> dict:
+    """In a supervisor process (a child subreaper, so the daemon's dead generations are reaped, never left as
+    zombies of the machine's init): a worker drops to its uid and starts a daemon that forks a new pid and exits, over
+    and over, writing a note in `note_folder`; then `_sweep_uid` runs. What was alive, and left, before and after."""
+    from gradekit.harness.sandbox import UID_BASE
+    from gradekit.harness.zygote import _processes_of, _sweep_uid
+
+    report_read, report_write = os.pipe()
+    supervisor = os.fork()
+    if supervisor == 0:
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+            ready_read, ready_write = os.pipe()
+            worker = os.fork()
+            if worker == 0:
+                uid = UID_BASE + os.getpid()
+                os.setgroups([])
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+                if os.fork() == 0:
+                    os.setsid()
+                    while True:
+                        with open(os.path.join(note_folder, f"gradekit-sweep-test-{uid}"), "w") as handle:
+                            handle.write("left for the next worker")
+                        if os.fork() != 0:
+                            os._exit(0)
+                os.write(ready_write, b"x")
+                os._exit(0)
+            os.read(ready_read, 1)
+            uid = UID_BASE + worker
+            note = Path(note_folder, f"gradekit-sweep-test-{uid}")
+            time.sleep(0.2)
+            before = {"note": note.exists(), "generation_seen": bool(_processes_of(uid))}
+            _sweep_uid(worker)
+            time.sleep(0.2)
+            after = {"alive": _processes_of(uid), "note": note.exists()}
+            if os.fork() == 0:  # whatever the sweep left goes, so no daemon outlives the test: kill(-1) as the uid
+                os.setresuid(uid, uid, uid)
+                os.kill(-1, 9)
+                os._exit(0)
+            os.write(report_write, json.dumps({"before": before, "after": after}).encode())
+        finally:
+            while True:
+                try:
+                    os.waitpid(-1, 0)
+                except ChildProcessError:
+                    break
+            os._exit(0)
+    os.close(report_write)
+    with os.fdopen(report_read, "rb") as report:
+        data = report.read()
+    os.waitpid(supervisor, 0)
+    return json.loads(data)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="dropping to a worker's uid needs root")
+def test_the_uid_sweep_stops_a_daemon_that_keeps_changing_its_pid():
+    """One look at /proc always misses the newest pid of a daemon that forks and exits in a loop (a worker confined
+    by its uid alone can start one): the sweep leaves no process of the worker's uid, and then no note in /tmp."""
+    for attempt in range(8):  # a scan of /proc catches the daemon now and then: one sweep proves little
+        seen = hopping_daemon_swept("/tmp")
+        assert seen["before"]["note"], f"the daemon never ran: the test proves nothing ({seen})"
+        assert seen["after"] == {"alive": [], "note": False}, f"sweep {attempt + 1}: {seen}"

@@ -37,6 +37,7 @@ OUTPUT_KEPT = 64 * 1024  # the student's latest output kept per call (the feedba
 REPLY_LIMITS = wire.Limits(header=8 * 1024 * 1024, blobs=128 * 1024 * 1024)  # what a worker may send back
 EXIT_WAIT = 2.0  # seconds to wait for a dead worker's exit status before answering without it
 SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")  # where any user may write
+SWEEP_ROUNDS = 200  # looks, 5 ms apart, for a killed uid's processes to be gone before its files are cleared
 REFERENCES_KEPT = 256 * 1024 * 1024  # bytes of reference runs the pool keeps for later judges
 PR_SET_DUMPABLE = 4
 
@@ -589,18 +590,15 @@ def _kill_group(pid: int) -> None:
 
 def _sweep_uid(pid: int) -> None:
     """Clear what a worker confined by its uid alone may have left: every process still running under that uid (a
-    daemon), and its files in the folders every user may write to (notes for a later worker)."""
+    daemon), and then its files in the folders every user may write to (notes for a later worker)."""
     from .sandbox import UID_BASE
 
     uid = UID_BASE + pid
-    for entry in _proc_entries():
-        try:
-            with open(f"/proc/{entry}/status", "rb") as status:
-                real_uid = next(int(line.split()[1]) for line in status if line.startswith(b"Uid:"))
-            if real_uid == uid:
-                os.kill(int(entry), signal.SIGKILL)
-        except (OSError, ValueError, StopIteration):
-            continue
+    _kill_every_process_of(uid)
+    for _ in range(SWEEP_ROUNDS):  # SIGKILL lands when a process next leaves the kernel: it may finish one write
+        if not _processes_of(uid):
+            break
+        time.sleep(0.005)
     for folder in SHARED_FOLDERS:
         try:
             names = os.listdir(folder)
@@ -613,6 +611,39 @@ def _sweep_uid(pid: int) -> None:
                     shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
             except OSError:
                 continue
+
+
+def _kill_every_process_of(uid: int) -> None:
+    """SIGKILL every process of `uid` at once: kill(-1) sent by a process of that uid. A look at /proc cannot do it:
+    a daemon that forks a new pid and exits, over and over, is always newer than the list; the kernel's kill(-1)
+    reaches every process of the uid, and one forking at that moment has its fork fail."""
+    try:
+        child = os.fork()
+    except OSError:
+        return
+    if child == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)  # every process this uid may signal, this one aside
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+
+
+def _processes_of(uid: int) -> list[int]:
+    """The pids of the processes running under `uid` that are not dead yet (a zombie has nothing left to do)."""
+    found = []
+    for entry in _proc_entries():
+        try:
+            with open(f"/proc/{entry}/status", "rb") as status:
+                fields = dict(line.split(b":", 1) for line in status if line.startswith((b"State:", b"Uid:")))
+            if int(fields[b"Uid"].split()[0]) == uid and not fields[b"State"].strip().startswith((b"Z", b"X")):
+                found.append(int(entry))
+        except (OSError, ValueError, KeyError, IndexError):
+            continue
+    return found
 
 
 def _proc_entries() -> list[str]:
