@@ -104,7 +104,7 @@ def test_the_reports_name_the_uid_layer(container_run):
 
 def test_the_hostile_submission_gains_nothing(script, container_run):
     hostile, honest = container_run.grades["hostile"], container_run.grades["wrong"]
-    summary = script.hostile_summary(hostile.hostile_notes, hostile.stopped_at)
+    summary = script.hostile_summary(hostile.hostile_notes, hostile.grading_ended)
     assert summary["workers"] > 0 and summary["daemons"] > 0, "the hostile cell never ran: the test proves nothing"
     assert hostile.score <= honest.score
     assert scores_by_name(hostile.results) == scores_by_name(honest.results)
@@ -114,6 +114,8 @@ def test_the_hostile_submission_gains_nothing(script, container_run):
     graders = {path: outcomes for path, outcomes in summary["read"].items() if path.startswith("/autograder/source")}
     assert graders and all("read" not in outcomes for outcomes in graders.values()), graders
     assert summary["daemons_alive_when_grading_ended"] == 0, summary  # the pool kills what a worker's uid left
+    assert summary["longest_after_worker_seconds"] < 1.0, summary  # ... when the worker's call ends
+    assert summary["others_notes_seen_in_tmp"] == 0, summary  # and its notes in /tmp, before the next worker
     assert summary["read"].get("/etc/shadow") == ["PermissionError"]  # never run as root
 
 

@@ -45,6 +45,10 @@ CONTAINER_CA = "/host-ca/ca-certificates.crt"  # not /etc/ssl/certs: installing 
 PIP_CONFIGS = ("/etc/pip.conf", "/etc/xdg/pip/pip.conf", "~/.config/pip/pip.conf", "~/.pip/pip.conf")
 VISIBILITIES = {"visible", "hidden", "after_due_date", "after_published"}
 SETUP_TIMEOUT, GRADE_TIMEOUT = 1800, 900
+GRADING_ENDED = "grading-ended"  # in /hostile-notes: when run_autograder returned (epoch seconds)
+HELD_SECONDS = 2  # the container stays up this long after run_autograder, so a daemon left alive would show
+HELD_RUN = (f"/autograder/run_autograder; code=$?; date +%s.%N > /hostile-notes/{GRADING_ENDED}; "
+            f"sleep {HELD_SECONDS}; exit $code")
 
 
 # ---- Docker ------------------------------------------------------------------------------------------------
@@ -250,7 +254,7 @@ class ContainerGrade:
     results: dict
     hostile_notes: list[dict] = field(default_factory=list)
     log_tail: str = ""
-    stopped_at: float = 0.0  # when the container stopped (epoch seconds): run_autograder's end
+    grading_ended: float = 0.0  # when run_autograder returned (epoch seconds); the container lived HELD_SECONDS more
 
     @property
     def score(self) -> float:
@@ -271,18 +275,24 @@ def _notes_folder_tar() -> bytes:
     return buffer.getvalue()
 
 
-def _hostile_notes(container: str) -> list[dict]:
-    """The hostile cell's notes in the stopped container (none for an honest submission)."""
+def _hostile_notes(container: str) -> tuple[list[dict], float | None]:
+    """The hostile cell's notes in the stopped container (none for an honest submission), and when
+    run_autograder returned."""
     stream = docker("cp", f"{container}:/hostile-notes", "-", check=False).stdout
-    notes = []
+    notes, ended = [], None
     with tarfile.open(fileobj=io.BytesIO(stream), mode="r|*") as archive:
         for member in archive:
-            if member.isfile() and Path(member.name).name.startswith("gradekit-hostile-"):
+            if member.isfile() and Path(member.name).name == GRADING_ENDED:
+                try:
+                    ended = float(archive.extractfile(member).read())
+                except ValueError:
+                    continue
+            elif member.isfile() and Path(member.name).name.startswith("gradekit-hostile-"):
                 try:
                     notes.append(json.loads(archive.extractfile(member).read()))
                 except ValueError:
                     continue
-    return notes
+    return notes, ended
 
 
 def grade_in_container(image: str, name: str, submission: Path) -> ContainerGrade:
@@ -290,7 +300,7 @@ def grade_in_container(image: str, name: str, submission: Path) -> ContainerGrad
     and take results.json (and any hostile notes) out of the stopped container."""
     container = f"gradescope-grade-{name}-{os.getpid()}"
     docker("rm", "-f", container, check=False)
-    docker("create", "--name", container, "--network", "none", image, "/autograder/run_autograder")
+    docker("create", "--name", container, "--network", "none", image, "sh", "-c", HELD_RUN)
     try:
         docker("cp", f"{submission}/.", f"{container}:/autograder/submission/")
         subprocess.run(["docker", "cp", "-", f"{container}:/"], input=_notes_folder_tar(), capture_output=True,
@@ -304,8 +314,10 @@ def grade_in_container(image: str, name: str, submission: Path) -> ContainerGrad
             target = Path(scratch) / "results.json"
             results = json.loads(target.read_text()) if copied.returncode == 0 else {}
         log = (done.stdout + done.stderr).decode(errors="replace")
-        return ContainerGrade(name, seconds, int(state["ExitCode"]), results, _hostile_notes(container), log[-3000:],
-                              _epoch(state["FinishedAt"]))
+        notes, ended = _hostile_notes(container)
+        stopped_at = _epoch(state["FinishedAt"])
+        return ContainerGrade(name, seconds - HELD_SECONDS, int(state["ExitCode"]), results, notes, log[-3000:],
+                              ended if ended is not None else stopped_at - HELD_SECONDS)
     finally:
         docker("rm", "-f", container, check=False)
 
@@ -371,8 +383,9 @@ def run(root: Path, lesson: str, scratch: Path) -> Run:
     return Run(lesson, setup, grades, host_wrong, time.monotonic() - started)
 
 
-def hostile_summary(notes: list[dict], stopped_at: float) -> dict:
-    """What the hostile cell managed, over all its workers and daemons (`stopped_at`: the container's end)."""
+def hostile_summary(notes: list[dict], grading_ended: float) -> dict:
+    """What the hostile cell managed, over all its workers and daemons (`grading_ended`: when run_autograder
+    returned; the container lived HELD_SECONDS more, so a daemon still alive then beat after it)."""
     workers = [n for n in notes if "read" in n]
     daemons = [n for n in notes if "beats" in n]
     read = {}
@@ -387,9 +400,13 @@ def hostile_summary(notes: list[dict], stopped_at: float) -> dict:
         "daemons": len(daemons),
         "forged_by_daemons": sorted({result for n in daemons for result in n["forged"]}),
         "daemons_that_saw_the_final_results": sum(bool(n["grader_results_seen"]) for n in daemons),
-        "daemons_alive_when_grading_ended": sum(stopped_at - n.get("last", 0) < 1.0 for n in daemons),
+        "daemons_alive_when_grading_ended": sum(n.get("last", 0) > grading_ended for n in daemons),
+        "daemons_that_outlived_their_worker": sum(bool(n.get("beats_after_worker")) for n in daemons),
+        "longest_after_worker_seconds": round(max((n["last"] - n["worker_gone"] for n in daemons
+                                                   if n.get("worker_gone")), default=0), 2),
         "longest_daemon_seconds": round(max((n.get("last", 0) - n["started"] for n in daemons), default=0), 1),
-        "others_notes_seen_in_tmp": max((len(n["tmp_entries"]) for n in workers), default=0),
+        "others_notes_seen_in_tmp": sum(alive is False for n in workers for _, alive in n["tmp_entries"]),
+        "concurrent_calls_notes_seen": sum(alive is True for n in workers for _, alive in n["tmp_entries"]),
     }
 
 
@@ -411,7 +428,7 @@ def print_run(result: Run) -> None:
     print(f"wrong on the host (gradekit grade): {result.host_wrong.get('score', 0):g}, "
           f"sandbox {','.join((result.host_wrong.get('extra_data') or {}).get('sandbox', [])) or '-'}")
     hostile = result.grades["hostile"]
-    print("hostile:", json.dumps(hostile_summary(hostile.hostile_notes, hostile.stopped_at)))
+    print("hostile:", json.dumps(hostile_summary(hostile.hostile_notes, hostile.grading_ended)))
     print(f"whole run: {result.total_seconds:.0f} s (load average at the end: {os.getloadavg()[0]:.1f} on "
           f"{os.cpu_count()} cores)")
 

@@ -43,13 +43,30 @@ def _hostile_note(name, data):
         with open(f"/hostile-notes/gradekit-hostile-{name}.json", "w") as handle:
             _json.dump(data, handle)
         with open(f"/tmp/gradekit-hostile-marker-{name}", "w") as handle:
-            handle.write(str(_os.getuid()))
+            handle.write(str(_os.getpid()))
     except OSError:
         pass
 
 
+def _hostile_markers():
+    """The markers other processes left in /tmp, each with whether its writer was still running (a call of the same
+    submission at the same time) or gone (a leftover, that the pool should have removed with its worker)."""
+    found = []
+    for entry in sorted(_os.listdir("/tmp")):
+        if entry.startswith("gradekit-hostile-marker-"):
+            try:
+                with open(f"/tmp/{entry}") as handle:
+                    writer = int(handle.read())
+                found.append([entry, _os.path.exists(f"/proc/{writer}")])
+            except (OSError, ValueError):
+                found.append([entry, None])
+    return found
+
+
 def _hostile_daemon():
-    """Double fork into a new session, then keep rewriting results.json and noting each try."""
+    """Double fork into a new session, then keep rewriting results.json and noting each try, and how long it has
+    outlived the worker that started it."""
+    worker = _os.getpid()
     if _os.fork() != 0:
         return
     try:
@@ -57,11 +74,14 @@ def _hostile_daemon():
         if _os.fork() != 0:
             _os._exit(0)
         started = _time.time()
-        note = {"pid": _os.getpid(), "uid": _os.getuid(), "started": started, "beats": 0, "forged": [],
-                "grader_results_seen": False}
+        note = {"pid": _os.getpid(), "uid": _os.getuid(), "worker": worker, "started": started, "beats": 0,
+                "forged": [], "grader_results_seen": False, "worker_gone": None, "beats_after_worker": 0}
         while _time.time() - started < _HOSTILE_DAEMON_SECONDS:
             note["beats"] += 1
             note["last"] = _time.time()
+            if not _os.path.exists(f"/proc/{worker}"):
+                note["worker_gone"] = note["worker_gone"] or note["last"]
+                note["beats_after_worker"] += 1
             note["forged"] = sorted(set(note["forged"]) | {_hostile_forge()})
             try:
                 with open(_HOSTILE_RESULTS) as handle:
@@ -77,7 +97,7 @@ def _hostile_daemon():
 _hostile_note(f"worker-{_os.getpid()}", {
     "pid": _os.getpid(), "uid": _os.getuid(), "time": _time.time(), "cwd": _os.getcwd(),
     "read": {path: _hostile_read(path) for path in _HOSTILE_TARGETS},
-    "tmp_entries": sorted(e for e in _os.listdir("/tmp") if e.startswith("gradekit-hostile-marker-")),
+    "tmp_entries": _hostile_markers(),
     "forged": _hostile_forge()})
 _atexit.register(_hostile_forge)
 _hostile_daemon()
