@@ -46,6 +46,7 @@ PIP_CONFIGS = ("/etc/pip.conf", "/etc/xdg/pip/pip.conf", "~/.config/pip/pip.conf
 VISIBILITIES = {"visible", "hidden", "after_due_date", "after_published"}
 SETUP_TIMEOUT, GRADE_TIMEOUT = 1800, 900
 GRADING_ENDED = "grading-ended"  # in /hostile-notes: when run_autograder returned (epoch seconds)
+SWEEP_GRACE = 1.0  # seconds after a worker ends within which its files may still be seen by a concurrent call
 HELD_SECONDS = 2  # the container stays up this long after run_autograder, so a daemon left alive would show
 HELD_RUN = (f"/autograder/run_autograder; code=$?; date +%s.%N > /hostile-notes/{GRADING_ENDED}; "
             f"sleep {HELD_SECONDS}; exit $code")
@@ -405,9 +406,24 @@ def hostile_summary(notes: list[dict], grading_ended: float) -> dict:
         "longest_after_worker_seconds": round(max((n["last"] - n["worker_gone"] for n in daemons
                                                    if n.get("worker_gone")), default=0), 2),
         "longest_daemon_seconds": round(max((n.get("last", 0) - n["started"] for n in daemons), default=0), 1),
-        "others_notes_seen_in_tmp": sum(alive is False for n in workers for _, alive in n["tmp_entries"]),
-        "concurrent_calls_notes_seen": sum(alive is True for n in workers for _, alive in n["tmp_entries"]),
+        "others_notes_seen_in_tmp": sum(_left_over(entry, n["time"], daemons) for n in workers
+                                        for entry in n["tmp_entries"]),
+        "left_over_notes": sorted({entry[0] for n in workers for entry in n["tmp_entries"]
+                                   if _left_over(entry, n["time"], daemons)})[:10],
+        "concurrent_calls_notes_seen": sum(entry[1] is True for n in workers for entry in n["tmp_entries"]),
     }
+
+
+def _left_over(entry: list, seen_at: float, daemons: list[dict]) -> bool:
+    """Whether a /tmp marker seen at `seen_at` outlived its writer by more than SWEEP_GRACE seconds: the pool
+    clears a worker's files when its call ends, so a note that young may belong to a call ending right then."""
+    _, alive, writer = entry
+    if alive or alive is None:
+        return alive is None
+    ends = [n["worker_gone"] for n in daemons if n.get("worker") == writer and n.get("worker_gone")]
+    # a daemon dies in the sweep that clears its worker's files: its last beat, plus one, bounds the worker's end too
+    ends += [n["last"] + 0.2 for n in daemons if writer in (n["pid"], n.get("worker")) and "last" in n]
+    return not ends or seen_at - min(ends) > SWEEP_GRACE
 
 
 def print_run(result: Run) -> None:

@@ -57,9 +57,9 @@ def _hostile_markers():
             try:
                 with open(f"/tmp/{entry}") as handle:
                     writer = int(handle.read())
-                found.append([entry, _os.path.exists(f"/proc/{writer}")])
+                found.append([entry, _os.path.exists(f"/proc/{writer}"), writer])
             except (OSError, ValueError):
-                found.append([entry, None])
+                found.append([entry, None, None])
     return found
 
 
