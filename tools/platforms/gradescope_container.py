@@ -389,6 +389,7 @@ def hostile_summary(notes: list[dict], grading_ended: float) -> dict:
     returned; the container lived HELD_SECONDS more, so a daemon still alive then beat after it)."""
     workers = [n for n in notes if "read" in n]
     daemons = [n for n in notes if "beats" in n]
+    left_over = [entry[0] for n in workers for entry in n["tmp_entries"] if _left_over(entry, n["time"], daemons)]
     read = {}
     for note in workers:
         for path, outcome in note["read"].items():
@@ -406,10 +407,8 @@ def hostile_summary(notes: list[dict], grading_ended: float) -> dict:
         "longest_after_worker_seconds": round(max((n["last"] - n["worker_gone"] for n in daemons
                                                    if n.get("worker_gone")), default=0), 2),
         "longest_daemon_seconds": round(max((n.get("last", 0) - n["started"] for n in daemons), default=0), 1),
-        "others_notes_seen_in_tmp": sum(_left_over(entry, n["time"], daemons) for n in workers
-                                        for entry in n["tmp_entries"]),
-        "left_over_notes": sorted({entry[0] for n in workers for entry in n["tmp_entries"]
-                                   if _left_over(entry, n["time"], daemons)})[:10],
+        "others_notes_seen_in_tmp": len(left_over),
+        "left_over_notes": sorted(set(left_over))[:10],
         "concurrent_calls_notes_seen": sum(entry[1] is True for n in workers for entry in n["tmp_entries"]),
     }
 
