@@ -1,5 +1,5 @@
-"""Fixtures shared by the notebook tests (an offline MNIST data root built once from the project's own copy), and the
-`slow` marker on every lesson's notebook test."""
+"""Fixtures shared by the tests (an offline MNIST data root built once from the project's own copy, a warm grading
+service), the `slow` marker on every lesson's notebook test, and how pytest-xdist shares the work out."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gradekit.course.data import mnist_data_root
+from gradekit.grading.service import GradingService
 
 # Submissions the tests grade, never tests: the attack corpus even ships a conftest.py that empties the run.
 collect_ignore = ["attacks", "corpus"]
@@ -60,6 +61,14 @@ def pytest_xdist_make_scheduler(config, log):
 
     config.option.loadscopereorder = False  # keep the order heavy_first gave the collection
     return ByUnitOfWork(config, log)
+
+
+@pytest.fixture(scope="session")
+def grading_service():
+    """One warm worker pool and judge server for the tests that grade lessons again and again (each grading is
+    still its own `pytest graders/<lesson>` run: grading/service.py)."""
+    with GradingService(Path(__file__).resolve().parents[1]) as service:
+        yield service
 
 
 @pytest.fixture(scope="session")

@@ -98,12 +98,13 @@ def test_recording_scaler_sees_the_step_and_skips_an_overflow(probes, where):
     assert all(torch.equal(overflow["before"][k], v) for k, v in overflow["after"].items())
 
 
-def test_reference_scores_everything_and_the_starter_nothing(tmp_path):
-    reference = grade(ROOT, LESSON, solved_module(ROOT, LESSON, tmp_path), hidden=True)
+def test_reference_scores_everything_and_the_starter_nothing(tmp_path, grading_service):
+    reference = grade(ROOT, LESSON, solved_module(ROOT, LESSON, tmp_path), hidden=True, service=grading_service)
     assert reference["lessons"][LESSON]["points"] == reference["lessons"][LESSON]["max_points"] > 0, \
         [(c["name"], c["message"]) for c in reference["checks"] if c["status"] != "passed"]
     manifest = json.loads((ROOT / "assignments" / LESSON / "manifest.json").read_text())
-    starter = grade(ROOT, LESSON, ROOT / "assignments" / LESSON / manifest["module"], hidden=True)
+    starter = grade(ROOT, LESSON, ROOT / "assignments" / LESSON / manifest["module"], hidden=True,
+                    service=grading_service)
     assert starter["lessons"][LESSON]["points"] == 0
     assert all("not implemented yet" in c["message"] for c in starter["checks"]), \
         [c["message"] for c in starter["checks"] if "not implemented yet" not in c["message"]]

@@ -17,8 +17,8 @@ LESSONS = sorted(p.name for p in (ROOT / "graders").iterdir()
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_every_check_passes_on_the_reference_solution(lesson, tmp_path):
-    report = grade(ROOT, lesson, solved_module(ROOT, lesson, tmp_path), hidden=True)
+def test_every_check_passes_on_the_reference_solution(lesson, tmp_path, grading_service):
+    report = grade(ROOT, lesson, solved_module(ROOT, lesson, tmp_path), hidden=True, service=grading_service)
     stretch_target = lambda c: c["max_points"] == 0 and c["exercise"].endswith(".stretch")  # noqa: E731 - shown, not scored
     failed = [(c["name"], c["message"][:300]) for c in report["checks"] if c["status"] != "passed"
               and not stretch_target(c)]
@@ -27,9 +27,9 @@ def test_every_check_passes_on_the_reference_solution(lesson, tmp_path):
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_every_check_fails_on_the_starter_with_not_implemented_yet(lesson):
+def test_every_check_fails_on_the_starter_with_not_implemented_yet(lesson, grading_service):
     manifest_module = next((ROOT / "assignments" / lesson).glob("*.py"))
-    report = grade(ROOT, lesson, manifest_module, hidden=True)
+    report = grade(ROOT, lesson, manifest_module, hidden=True, service=grading_service)
     scored = [c for c in report["checks"] if c["max_points"] > 0]  # 0-point checks guard provided code
     wrong = [(c["name"], c["status"], c["message"][:200]) for c in scored
              if c["status"] != "failed" or "not implemented yet" not in c["message"]]

@@ -17,23 +17,30 @@ from pathlib import Path
 
 from .assign.pipeline import build, lesson_sources
 from .assign.source import read_source
+from .grading.service import GradingService
 from .lesson_parts import describe, lacking
 
 
 def grade(root: Path, lesson: str, submission: Path, hidden: bool = True, extra: tuple[str, ...] = (),
-          timeout: float = 900) -> dict:
-    """Run `pytest graders/<lesson> --submission PATH` and return its JSON report (plus the terminal output)."""
+          timeout: float = 900, service: GradingService | None = None) -> dict:
+    """Run `pytest graders/<lesson> --submission PATH` and return its JSON report (plus the terminal output);
+    through `service` when given (its warm pool and judges), else as a process of its own."""
     with tempfile.TemporaryDirectory(prefix="gradekit-verify-") as scratch:
         report = Path(scratch) / "report.json"
         command = [sys.executable, "-m", "pytest", f"graders/{lesson}", "--submission", str(submission),
                    "--grade-json", str(report), "-q", "-p", "no:cacheprovider", *extra]
         if hidden:
             command.append("--hidden")
-        done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=timeout)
+        if service is None:
+            done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=timeout)
+            terminal, errors = done.stdout, done.stderr
+        else:
+            exit_code, output = service.run(command, timeout)
+            terminal, errors = output.decode("utf-8", errors="replace"), f"exit code {exit_code}"
         if not report.exists():
-            raise RuntimeError(f"grading {submission} wrote no report:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+            raise RuntimeError(f"grading {submission} wrote no report:\n{terminal[-3000:]}\n{errors[-3000:]}")
         data = json.loads(report.read_text())
-        data["terminal"] = done.stdout
+        data["terminal"] = terminal
         return data
 
 
@@ -168,13 +175,13 @@ def verify(root: Path, lessons: list[str] | None = None, hidden: bool = True) ->
         print(f"wrote {path.relative_to(root)}")
     graded = [p.parent.name for p in lesson_sources(root, lessons) if (root / "graders" / p.parent.name).is_dir()]
     rows, ok = [], True
-    with tempfile.TemporaryDirectory(prefix="gradekit-reference-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="gradekit-reference-") as scratch, GradingService(root) as service:
         for lesson in graded:
             reference = solved_module(root, lesson, Path(scratch))
             manifest = json.loads((root / "assignments" / lesson / "manifest.json").read_text())
             starter = root / "assignments" / lesson / manifest["module"]
-            got_ref, max_ref = score(grade(root, lesson, reference, hidden), lesson)
-            got_start, max_start = score(grade(root, lesson, starter, hidden), lesson)
+            got_ref, max_ref = score(grade(root, lesson, reference, hidden, service=service), lesson)
+            got_start, max_start = score(grade(root, lesson, starter, hidden, service=service), lesson)
             good = max_ref > 0 and got_ref == max_ref and got_start == 0
             ok &= good
             rows.append((lesson, got_ref, max_ref, got_start, max_start, good))

@@ -15,21 +15,17 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..harness.client import DEFAULT_PRELOAD, SHARED_ZYGOTE, start_shared_zygote
 from . import writers
 from .checks import read_checks
 from .results import SubmissionGrade, reconcile
 from .stage import Staged, stage
+from .service import LOG_TAIL_BYTES, GradingService, run_judge  # noqa: F401 - LOG_TAIL_BYTES: the tests read it here
 
 DEFAULT_TIMEOUT = 900.0  # seconds one submission's whole grading may take
 FEEDBACK = "feedback"  # the folder, beside results.json, of the feedback page and its pictures
@@ -37,7 +33,6 @@ FEEDBACK = "feedback"  # the folder, beside results.json, of the feedback page a
 REPORT_NAMES = {"junit.xml", "summary.md", "gradebook.csv", "results.json", "feedback.md", FEEDBACK}
 MAX_NAME = 64  # characters in a submission's name
 MAX_REPORT_BYTES = 8 << 20  # the judge's JSON report; a lesson's report is a few hundred KiB at most
-LOG_TAIL_BYTES = 256 << 10  # the end of a judge's output kept in judge.log
 SAFE_NAME = re.compile(rf"[A-Za-z0-9_][A-Za-z0-9._-]{{0,{MAX_NAME - 1}}}")  # what `safe_name` gives
 PLAIN_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")  # a feedback file the reports may link
 
@@ -51,6 +46,7 @@ class GradeOptions:
     timeout: float = DEFAULT_TIMEOUT
     time_limit_factor: float = 1.0
     extra: tuple[str, ...] = ()  # more options for every judge, e.g. ("--worker-memory-gb", "1")
+    warm_judges: bool = True  # fork judges from one process that imported pytest once (warm_judges.py)
 
 
 def unique_names(sources: list[Path]) -> list[str]:
@@ -99,7 +95,7 @@ def private_folder(scratch: Path, index: int) -> Path:
 
 
 def judge(root: Path, lesson: str, staged: Staged, scratch: Path, options: GradeOptions,
-          workers: Path | None) -> tuple[dict | None, str]:
+          service: GradingService | None) -> tuple[dict | None, str]:
     """Run the lesson's checks on a staged submission in a pytest process; its JSON report, or why there is none.
 
     The judge's temporary folders live in `scratch/tmp` and go when it ends, killed by the timeout or not."""
@@ -107,11 +103,10 @@ def judge(root: Path, lesson: str, staged: Staged, scratch: Path, options: Grade
     temporary = scratch / "tmp"
     temporary.mkdir(parents=True, exist_ok=True)
     os.chmod(temporary, 0o711)  # a worker with a uid of its own enters its call's folder in here, lists nothing
-    env = {**os.environ, "TMPDIR": str(temporary)}
-    if workers is not None:
-        env[SHARED_ZYGOTE] = str(workers)
+    command, env = judge_command(root, lesson, staged, scratch, options), {**os.environ, "TMPDIR": str(temporary)}
     try:
-        exit_code, log = run_judge(judge_command(root, lesson, staged, scratch, options), root, env, options.timeout)
+        exit_code, log = run_judge(command, root, env, options.timeout) if service is None else \
+            service.run(command, options.timeout, env)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
     (scratch / "judge.log").write_bytes(log)
@@ -139,39 +134,6 @@ def judge_command(root: Path, lesson: str, staged: Staged, scratch: Path, option
     return command + list(options.extra)
 
 
-def run_judge(command: list[str], cwd: Path, env: dict, timeout: float) -> tuple[int | None, bytes]:
-    """Run a judge in a session of its own; its exit code (None when the timeout killed its whole process
-    group) and the last LOG_TAIL_BYTES of its output."""
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    tail = bytearray()
-    reader = threading.Thread(target=_keep_tail, args=(process.stdout, tail), daemon=True)
-    reader.start()
-    try:
-        exit_code = process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(process.pid)  # the judge is not reaped yet, so its group id cannot belong to anyone else
-        process.wait()
-        exit_code = None
-    reader.join(timeout=10)
-    return exit_code, bytes(tail)
-
-
-def _keep_tail(stream, tail: bytearray) -> None:
-    """Read `stream` to its end, keeping only its last LOG_TAIL_BYTES in `tail`."""
-    with stream:
-        while chunk := stream.read1(1 << 16):
-            tail += chunk
-            del tail[:-LOG_TAIL_BYTES]
-
-
-def _kill_group(group: int) -> None:
-    try:
-        os.killpg(group, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
 def read_report(path: Path) -> dict:
     """The judge's JSON report, at most MAX_REPORT_BYTES; raises for anything else (too big, not a JSON object)."""
     with open(path, "rb") as handle:
@@ -185,13 +147,13 @@ def read_report(path: Path) -> dict:
 
 
 def grade_one(root: Path, lesson: str, source: Path, name: str, scratch: Path, options: GradeOptions,
-              lesson_manifest: dict, checks: dict, workers: Path | None = None) -> SubmissionGrade:
+              lesson_manifest: dict, checks: dict, service: GradingService) -> SubmissionGrade:
     """Stage, judge and reconcile one submission; never raises for anything the submission does."""
     started = time.monotonic()
     staged = stage(source, scratch / "submission", name, lesson_manifest["module"], lesson_manifest["notebook"],
                    lesson_manifest.get("starter_sha256", {}))
     report, stopped = (None, "; ".join(staged.problems)) if staged.file is None else \
-        judge(root, lesson, staged, scratch, options, workers)
+        judge(root, lesson, staged, scratch, options, service)
     titles = {e["id"]: e["title"] for e in lesson_manifest.get("exercises", [])}
     grade = reconcile(checks, report, name=name, source=str(source), title=lesson_manifest.get("title", lesson),
                       stopped=stopped, exercise_titles=titles)
@@ -203,11 +165,11 @@ def grade_one(root: Path, lesson: str, source: Path, name: str, scratch: Path, o
 
 
 def grade_or_explain(root: Path, lesson: str, source: Path, name: str, scratch: Path, options: GradeOptions,
-                     lesson_manifest: dict, checks: dict, workers: Path | None) -> SubmissionGrade:
+                     lesson_manifest: dict, checks: dict, service: GradingService) -> SubmissionGrade:
     """`grade_one`, and should grading this submission fail in a way nobody foresaw, a grade of 0 saying so:
     one submission never takes the batch down with it."""
     try:
-        return grade_one(root, lesson, source, name, scratch, options, lesson_manifest, checks, workers)
+        return grade_one(root, lesson, source, name, scratch, options, lesson_manifest, checks, service)
     except Exception as error:  # noqa: BLE001 - the batch's other submissions and its reports come first
         stopped = f"the grader could not finish this submission ({type(error).__name__}: {error})"
         return reconcile(checks, None, name=name, source=str(source), title=lesson_manifest.get("title", lesson),
@@ -236,24 +198,12 @@ def grade_batch(root: Path, lesson: str, sources: list[Path], out: Path,
         checks = {**checks, "checks": [c for c in checks["checks"] if not c["hidden"]]}
     lesson_manifest = json.loads((root / "assignments" / lesson / "manifest.json").read_text(encoding="utf-8"))
     names = unique_names(sources)
-    scratch = Path(tempfile.mkdtemp(prefix="gradekit-grade-"))
-    os.chmod(scratch, 0o711)  # entered by the workers of each submission, listed by no one: names are random
-    pool, workers = None, scratch / "workers.sock"
-    try:
-        pool = start_shared_zygote(workers, options.jobs, [*DEFAULT_PRELOAD, "torchvision"])
+    with GradingService(root, options.jobs, options.warm_judges, prefix="gradekit-grade-") as service:
         with ThreadPoolExecutor(max_workers=options.jobs + 1) as judges:
             grades = list(judges.map(
-                lambda item: grade_or_explain(root, lesson, item[0], item[1], private_folder(scratch, item[2]),
-                                              options, lesson_manifest, checks, workers),
+                lambda item: grade_or_explain(root, lesson, item[0], item[1], private_folder(service.folder, item[2]),
+                                              options, lesson_manifest, checks, service),
                 [(source, name, index) for index, (source, name) in enumerate(zip(sources, names))]))
-    finally:
-        if pool is not None:
-            pool.stdin.close()
-            try:
-                pool.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                pool.kill()
-        shutil.rmtree(scratch, ignore_errors=True)
     write_reports(grades, out)
     return grades
 

@@ -1,0 +1,259 @@
+"""Warm judges: a batch's judges are forked from one process that imported pytest and the grading plugin once.
+
+A judge is `python -m pytest graders/<lesson> ...`; started afresh it spends about a second importing pytest, its
+plugins, Hypothesis, numpy and matplotlib before its first check. The judge server imports them once per batch and
+forks a judge per submission. It never runs student code (judges don't either: workers do), and it holds nothing of
+any submission: it is told a judge's arguments, environment and folder, forks, and reports the judge's exit. Each
+judge is what a fresh `python -m pytest` would be: a session of its own, its own environment and current folder, no
+input, its output into the pipe the batch gave it, and the interpreter's exit steps (threads joined, atexit) at its end.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from ..harness.client import GRADEKIT_PARENT
+
+# What every judge imports before its first check: pytest's plugins come from their entry points.
+PRELOAD = ("pytest", "numpy", "hypothesis", "gradekit.harness.plugin", "gradekit.checks", "gradekit.course.strategies",
+           "gradekit.course.layers", "gradekit.harness.hypothesis_settings", "matplotlib.backends.backend_agg",
+           "matplotlib.figure")
+MESSAGE_BYTES = 1 << 20  # a request: a judge's command line and environment
+BOOTSTRAP = (f"import sys; sys.path.insert(0, {GRADEKIT_PARENT!r}); "
+             "from gradekit.grading.warm_judges import serve; serve({fd})")
+
+
+class ServerGone(ConnectionError):
+    """The judge server ended before the judge's exit was known: the batch runs that judge afresh."""
+
+
+class WarmJudges:
+    """The batch's side: start the server, run judges on it from any thread, stop it."""
+
+    def __init__(self, cwd: Path, env: dict) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.process = subprocess.Popen([sys.executable, "-c", BOOTSTRAP.format(fd=theirs.fileno())],
+                                        pass_fds=[theirs.fileno()], cwd=cwd, env=env, stdin=subprocess.DEVNULL)
+        theirs.close()
+        self.connection = ours
+        self.lock = threading.Lock()
+        self.numbers = iter(range(1, 1 << 62))
+        self.exits: dict[int, int | None] = {}
+        self.waiting: dict[int, threading.Event] = {}
+        self.gone = False
+        ready = self.connection.recv(MESSAGE_BYTES)
+        if json.loads(ready or b"{}").get("ready") is not True:
+            self.stop()
+            raise RuntimeError(f"the judge server did not start ({ready[:200]!r})")
+        self.reader = threading.Thread(target=self._read_exits, name="gradekit-warm-judges", daemon=True)
+        self.reader.start()
+
+    def run(self, args: list[str], cwd: Path, env: dict, timeout: float, output: int) -> int | None:
+        """Run `pytest *args` in a forked judge writing to the file descriptor `output`; its exit code, or None
+        when `timeout` passed first (its whole session is then killed). Raises ServerGone if the server is."""
+        with self.lock:
+            number = next(self.numbers)
+            done = self.waiting[number] = threading.Event()
+            request = json.dumps({"id": number, "args": args, "cwd": str(cwd), "env": env}).encode()
+            try:
+                if self.gone:
+                    raise ServerGone("the judge server has ended")
+                socket.send_fds(self.connection, [request], [output])
+            except OSError as error:
+                self.waiting.pop(number)
+                raise ServerGone(str(error)) from error
+        if not done.wait(timeout):
+            with self.lock:
+                try:
+                    self.connection.send(json.dumps({"kill": number}).encode())
+                except OSError:
+                    pass
+            done.wait(10)
+            with self.lock:
+                self.waiting.pop(number, None)
+                self.exits.pop(number, None)
+            return None
+        with self.lock:
+            self.waiting.pop(number, None)
+            if number not in self.exits:
+                raise ServerGone("the judge server ended before the judge did")
+            return self.exits.pop(number)
+
+    def _read_exits(self) -> None:
+        """Hand each judge's exit code to the thread that waits for it; when the server goes, wake them all."""
+        while True:
+            try:
+                message = self.connection.recv(MESSAGE_BYTES)
+            except OSError:
+                message = b""
+            if not message:
+                break
+            reply = json.loads(message)
+            with self.lock:
+                if reply["id"] in self.waiting:
+                    self.exits[reply["id"]] = reply.get("exit")
+                    self.waiting[reply["id"]].set()
+        with self.lock:
+            self.gone = True
+            for event in self.waiting.values():
+                event.set()
+
+    def stop(self) -> None:
+        """Close the connection: the server kills what is left of its judges and exits."""
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.connection.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_warm_judges(cwd: Path, env: dict) -> WarmJudges | None:
+    """A judge server for a batch, or None where judges cannot be forked here (they then start afresh)."""
+    if not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
+        return None
+    try:
+        return WarmJudges(cwd, env)
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def serve(fd: int) -> None:
+    """The server: import what judges import, then fork a judge per request until the batch closes the socket."""
+    connection = socket.socket(fileno=fd)
+    _preload()
+    gc.freeze()  # a judge's collections then leave the server's objects, and the pages they share, alone
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    judges: dict[int, int] = {}  # pid -> request id, until reaped
+    connection.send(json.dumps({"ready": True}).encode())
+    while True:
+        readable, _, _ = select.select([connection, wake_read], [], [])
+        if wake_read in readable:
+            os.read(wake_read, 4096)
+            _reap(judges, connection)
+        if connection in readable:
+            try:
+                message, fds, _, _ = socket.recv_fds(connection, MESSAGE_BYTES, 1)
+            except OSError:
+                message, fds = b"", []
+            if not message:
+                break
+            request = json.loads(message)
+            if "kill" in request:
+                for pid, number in judges.items():
+                    if number == request["kill"]:
+                        _kill_session(pid)
+                continue
+            pid = os.fork()
+            if pid == 0:
+                _judge(request, fds[0], [connection.fileno(), wake_read, wake_write])
+            judges[pid] = request["id"]
+            for descriptor in fds:
+                os.close(descriptor)
+    for pid in judges:
+        _kill_session(pid)
+    _reap(judges, None)
+
+
+def _preload() -> None:
+    """Import pytest, its installed plugins and what checks and feedback pages use, as a judge would."""
+    from importlib import import_module
+    from importlib.metadata import entry_points
+
+    for name in PRELOAD:
+        try:
+            import_module(name)
+        except Exception:  # noqa: BLE001 - a judge that needs it says what is wrong
+            pass
+    for entry in entry_points(group="pytest11"):
+        try:
+            import_module(entry.module)
+        except Exception:  # noqa: BLE001 - pytest reports a broken plugin itself
+            pass
+
+
+def _reap(judges: dict[int, int], connection: socket.socket | None) -> None:
+    """Collect every judge that has ended and tell the batch its exit code."""
+    for pid in list(judges):
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            code = os.waitstatus_to_exitcode(status) if done else None
+        except ChildProcessError:
+            done, code = pid, None
+        if done:
+            number = judges.pop(pid)
+            if connection is not None:
+                try:
+                    connection.send(json.dumps({"id": number, "exit": code}).encode())
+                except OSError:
+                    pass
+    if connection is None:
+        while judges:
+            os.waitpid(judges.popitem()[0], 0)
+
+
+def _kill_session(pid: int) -> None:
+    """Kill a judge and everything it started (its session: the judge is not reaped yet, so the id is still its)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _judge(request: dict, output: int, inherited: list[int]) -> None:
+    """In the forked child: become `python -m pytest *args` run afresh, then exit as the interpreter would."""
+    code = 70
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for descriptor in inherited:
+            os.close(descriptor)
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        os.close(null)
+        os.close(output)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        import tempfile
+        tempfile.tempdir = None  # the judge's TMPDIR, not one the server's imports may have looked up
+        sys.path.insert(0, request["cwd"])  # what `python -m` puts first
+        sys.argv = [sys.argv[0], *request["args"]]
+        import pytest
+
+        code = int(pytest.main(request["args"]))
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 1
+    except BaseException:  # noqa: BLE001 - shown in the judge's log, as an uncaught error would be
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        try:
+            threading._shutdown()  # noqa: SLF001 - what the interpreter does at exit: join non-daemon threads
+            atexit._run_exitfuncs()  # noqa: SLF001
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
