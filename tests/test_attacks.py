@@ -35,7 +35,9 @@ MARKER = "# ---- attack ----"
 LESSONS = sorted(p.name for p in ATTACKS.iterdir() if p.is_dir())
 # `GRADEKIT_ATTACK_LAYER=uid` (make attacks-uid, as root) grades the corpus in the layer Gradescope's container gets.
 LAYER = os.environ.get("GRADEKIT_ATTACK_LAYER", "auto")
-LAYER_OPTIONS = ("--sandbox-layer", LAYER)
+# 1 GiB a worker rather than grading's 4: the honest work of every lesson fits, and the attacks that fill memory
+# (memory_bomb) meet the same cap four times sooner.
+LAYER_OPTIONS = ("--sandbox-layer", LAYER, "--worker-memory-gb", "1")
 SECRETS = {"GRADEKIT_SECRET_TOKEN": "gk-secret-5e1f", "GITHUB_TOKEN": "ghp_5e1f_judge_only", "CI_JOB_TOKEN": "cj-5e1f"}
 
 

@@ -63,7 +63,7 @@ def test_verify_names_what_a_lesson_lacks(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(verify_module, "build", lambda root, lessons: type("Built", (), {"written": []})())
     monkeypatch.setattr(verify_module, "lesson_sources", lambda root, lessons: [root / "solutions/9_9_9/doubling.py"])
     monkeypatch.setattr(verify_module, "solved_module", lambda root, lesson, folder: folder / "doubling.py")
-    monkeypatch.setattr(verify_module, "grade", lambda root, lesson, path, hidden: {"lessons": {lesson: {
+    monkeypatch.setattr(verify_module, "grade", lambda root, lesson, path, hidden, service=None: {"lessons": {lesson: {
         "points": 0.0 if "assignments" in str(path) else 4.0, "max_points": 4.0}}})
     assert verify(root, ["9_9_9"]) == 0
     out = capsys.readouterr().out

@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ SWITCH = "GRADEKIT_NOTEBOOK_CHECKS"
 ARTIFACTS = ("*.pt", "*.pth")
 SAME_CELL = 0.5  # how alike two runs of a graded cell must be for the later to replace the earlier
 _pool: list = []  # the kernel's warm worker pool, once started: [process, socket path]
+_judges: list = []  # the kernel's judge server, once asked for: [WarmJudges], or [None] where it cannot start
 
 
 def _warm_pool() -> str | None:
@@ -55,6 +55,19 @@ def _stop_pool() -> None:
     if _pool and _pool[0].poll() is None:
         _pool[0].stdin.close()
         _pool[0].wait(timeout=10)
+
+
+def _judge_server(root: Path):
+    """A judge server kept for this kernel (grading/warm_judges.py): each check's `pytest graders/<lesson>` is forked
+    from it with pytest and its plugins already imported. None where it cannot start: checks then start afresh."""
+    if _judges and (_judges[0] is None or not _judges[0].gone):
+        return _judges[0]
+    from .grading.warm_judges import start_warm_judges
+
+    if not _judges:
+        atexit.register(lambda: _judges[0] is not None and _judges[0].stop())
+    _judges[:] = [start_warm_judges(root, dict(os.environ))]
+    return _judges[0]
 
 
 def check(exercise: str, *, notebook: str | Path | None = None, root: str | Path | None = None,
@@ -337,21 +350,23 @@ def _run_pytest(root: Path, lesson: str, exercise: str | None, module: Path, scr
 
         env[SHARED_ZYGOTE] = pool
     what = exercise or f"lesson {lesson}"
+    from .grading.service import kill_judge, start_judge
+
     progress = Progress(what)
     start = time.monotonic()
     with open(log_path, "w", encoding="utf-8") as log:
-        process = subprocess.Popen(command, cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env)
+        process = start_judge(command, root, env, log.fileno(), _judge_server(root))
         try:
             while process.poll() is None:
                 if time.monotonic() - start > timeout:
-                    process.kill()
+                    kill_judge(process)
                     process.wait()
                     progress.finish("")
                     return CheckReport(problem=f"{what}: checking took longer than {timeout:.0f} s and was stopped")
                 progress.show(_read_json(progress_path), time.monotonic() - start)
                 time.sleep(0.25)
         except KeyboardInterrupt:
-            process.terminate()
+            kill_judge(process)
             process.wait()
             progress.finish("")
             return CheckReport(problem=f"{what}: checking was interrupted")

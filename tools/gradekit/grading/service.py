@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 
 from ..harness.client import DEFAULT_PRELOAD, SHARED_ZYGOTE, start_shared_zygote
-from .warm_judges import ServerGone, WarmJudges, start_warm_judges
+from .warm_judges import ForkedJudge, ServerGone, WarmJudges, start_warm_judges
 
 PYTEST = [sys.executable, "-m", "pytest"]  # how a judge's command line starts
 LOG_TAIL_BYTES = 256 << 10  # the end of a judge's output kept
@@ -72,41 +72,45 @@ class GradingService:
 
 def run_judge(command: list[str], cwd: Path, env: dict, timeout: float,
               warm: WarmJudges | None = None) -> tuple[int | None, bytes]:
-    """Run a judge in a session of its own, forked by the batch's warm judge server if it has one; its exit code
-    (None when the timeout killed its whole process group) and the last LOG_TAIL_BYTES of its output."""
-    if warm is not None and command[:len(PYTEST)] == PYTEST:
-        try:
-            return _run_warm_judge(warm, command[len(PYTEST):], cwd, env, timeout)
-        except ServerGone:
-            pass  # this judge starts afresh
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    """Run a judge in a session of its own, forked by `warm` (a judge server) where it can; its exit code (None
+    when the timeout killed its whole session) and the last LOG_TAIL_BYTES of its output."""
+    read, write = os.pipe()
     tail = bytearray()
-    reader = threading.Thread(target=_keep_tail, args=(process.stdout, tail), daemon=True)
+    reader = threading.Thread(target=_keep_tail, args=(os.fdopen(read, "rb"), tail), daemon=True)
     reader.start()
+    try:
+        process = start_judge(command, cwd, env, write, warm)
+    finally:
+        os.close(write)
     try:
         exit_code = process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(process.pid)  # the judge is not reaped yet, so its group id cannot belong to anyone else
+        kill_judge(process)
         process.wait()
         exit_code = None
     reader.join(timeout=10)
     return exit_code, bytes(tail)
 
 
-def _run_warm_judge(warm: WarmJudges, args: list[str], cwd: Path, env: dict,
-                    timeout: float) -> tuple[int | None, bytes]:
-    """`run_judge` on the batch's judge server: `pytest *args` forked warm, its output read through a pipe."""
-    read, write = os.pipe()
-    tail = bytearray()
-    reader = threading.Thread(target=_keep_tail, args=(os.fdopen(read, "rb"), tail), daemon=True)
-    reader.start()
-    try:
-        exit_code = warm.run(args, cwd, env, timeout, write)
-    finally:
-        os.close(write)
-        reader.join(timeout=10)
-    return exit_code, bytes(tail)
+def start_judge(command: list[str], cwd: Path, env: dict, output: int,
+                warm: WarmJudges | None = None) -> subprocess.Popen | ForkedJudge:
+    """Start a judge writing its output and errors to the file descriptor `output`, with no input, in a session of
+    its own: forked warm by `warm` for a `python -m pytest` command line, else (or if the server has gone) afresh."""
+    if warm is not None and command[:len(PYTEST)] == PYTEST:
+        try:
+            return warm.popen(command[len(PYTEST):], cwd, env, output)
+        except ServerGone:
+            pass
+    return subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=output,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def kill_judge(process: subprocess.Popen | ForkedJudge) -> None:
+    """Kill a judge and everything it started (its session)."""
+    if isinstance(process, ForkedJudge):
+        process.kill()
+    else:
+        _kill_group(process.pid)  # the judge is not reaped yet, so its group id cannot belong to anyone else
 
 
 def _keep_tail(stream, tail: bytearray) -> None:

@@ -38,7 +38,7 @@ class ServerGone(ConnectionError):
 
 
 class WarmJudges:
-    """The batch's side: start the server, run judges on it from any thread, stop it."""
+    """The caller's side (a batch, a notebook's kernel): start the server, run judges on it from any thread, stop it."""
 
     def __init__(self, cwd: Path, env: dict) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -58,12 +58,12 @@ class WarmJudges:
         self.reader = threading.Thread(target=self._read_exits, name="gradekit-warm-judges", daemon=True)
         self.reader.start()
 
-    def run(self, args: list[str], cwd: Path, env: dict, timeout: float, output: int) -> int | None:
-        """Run `pytest *args` in a forked judge writing to the file descriptor `output`; its exit code, or None
-        when `timeout` passed first (its whole session is then killed). Raises ServerGone if the server is."""
+    def start(self, args: list[str], cwd: Path, env: dict, output: int) -> int:
+        """Fork a judge running `pytest *args` in `cwd` with `env`, writing to the file descriptor `output`; its
+        number (for `wait`, `kill` and `exit_code`). Raises ServerGone if the server has ended."""
         with self.lock:
             number = next(self.numbers)
-            done = self.waiting[number] = threading.Event()
+            self.waiting[number] = threading.Event()
             request = json.dumps({"id": number, "args": args, "cwd": str(cwd), "env": env}).encode()
             try:
                 if self.gone:
@@ -72,22 +72,31 @@ class WarmJudges:
             except OSError as error:
                 self.waiting.pop(number)
                 raise ServerGone(str(error)) from error
-        if not done.wait(timeout):
-            with self.lock:
-                try:
-                    self.connection.send(json.dumps({"kill": number}).encode())
-                except OSError:
-                    pass
-            done.wait(10)
-            with self.lock:
-                self.waiting.pop(number, None)
-                self.exits.pop(number, None)
-            return None
+        return number
+
+    def wait(self, number: int, timeout: float | None) -> bool:
+        """Whether judge `number` has ended (or the server has) within `timeout` seconds."""
+        return self.waiting[number].wait(timeout)
+
+    def kill(self, number: int) -> None:
+        """Kill judge `number` and everything it started."""
+        with self.lock:
+            try:
+                self.connection.send(json.dumps({"kill": number}).encode())
+            except OSError:
+                pass
+
+    def exit_code(self, number: int) -> int:
+        """The exit code of judge `number`, which has ended (see `wait`); raises ServerGone if only the server did."""
         with self.lock:
             self.waiting.pop(number, None)
             if number not in self.exits:
                 raise ServerGone("the judge server ended before the judge did")
             return self.exits.pop(number)
+
+    def popen(self, args: list[str], cwd: Path, env: dict, output: int) -> ForkedJudge:
+        """`start`, seen as a process (ForkedJudge)."""
+        return ForkedJudge(self, self.start(args, cwd, env, output))
 
     def _read_exits(self) -> None:
         """Hand each judge's exit code to the thread that waits for it; when the server goes, wake them all."""
@@ -120,6 +129,35 @@ class WarmJudges:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+class ForkedJudge:
+    """A judge forked by a WarmJudges server, seen through the part of subprocess.Popen's interface callers use;
+    `kill` kills its whole session."""
+
+    def __init__(self, server: WarmJudges, number: int) -> None:
+        self.server, self.number = server, number
+        self.returncode: int | None = None
+        self._ended = False
+
+    def poll(self) -> int | None:
+        if not self._ended and self.server.wait(self.number, 0):
+            self._ended = True
+            try:
+                self.returncode = self.server.exit_code(self.number)
+            except ServerGone:
+                self.returncode = 70  # the server died first: its exit is unknown, the report says the rest
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        if not self.server.wait(self.number, timeout):
+            raise subprocess.TimeoutExpired(["pytest"], timeout)
+        return self.poll()
+
+    def kill(self) -> None:
+        self.server.kill(self.number)
+
+    terminate = kill
 
 
 def start_warm_judges(cwd: Path, env: dict) -> WarmJudges | None:
