@@ -1,4 +1,4 @@
-"""Warm judges (grading/warm_judges.py): a judge forked by the batch's server is what a fresh `python -m pytest` would
+"""Warm judges (harness/warm_judges.py): a judge forked by the batch's server is what a fresh `python -m pytest` would
 be — its own arguments, environment, folder and session, its output and exit code — its timeout kills everything it
 started, nothing of one judge reaches the next, and a batch whose server dies still grades every submission."""
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from gradekit.grading.batch import GradeOptions, grade_batch
-from gradekit.grading.service import PYTEST, run_judge
-from gradekit.grading.warm_judges import ServerGone, WarmJudges
+from gradekit.grading.service import run_judge
+from gradekit.harness.warm_judges import PYTEST, ServerGone, WarmJudges
 from gradekit.verify import solved_module
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -58,11 +58,11 @@ def _stop_pool() -> None:
 
 
 def _judge_server(root: Path):
-    """A judge server kept for this kernel (grading/warm_judges.py): each check's `pytest graders/<lesson>` is forked
+    """A judge server kept for this kernel (harness/warm_judges.py): each check's `pytest graders/<lesson>` is forked
     from it with pytest and its plugins already imported. None where it cannot start: checks then start afresh."""
     if _judges and (_judges[0] is None or not _judges[0].gone):
         return _judges[0]
-    from .grading.warm_judges import start_warm_judges
+    from .harness.warm_judges import start_warm_judges
 
     if not _judges:
         atexit.register(lambda: _judges[0] is not None and _judges[0].stop())
@@ -350,7 +350,7 @@ def _run_pytest(root: Path, lesson: str, exercise: str | None, module: Path, scr
 
         env[SHARED_ZYGOTE] = pool
     what = exercise or f"lesson {lesson}"
-    from .grading.service import kill_judge, start_judge
+    from .harness.warm_judges import kill_judge, start_judge
 
     progress = Progress(what)
     start = time.monotonic()

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import threading
 from pathlib import Path
 
 from ..harness.client import DEFAULT_PRELOAD, SHARED_ZYGOTE, start_shared_zygote
-from .warm_judges import ForkedJudge, ServerGone, WarmJudges, start_warm_judges
+from ..harness.warm_judges import WarmJudges, kill_judge, start_judge, start_warm_judges
 
-PYTEST = [sys.executable, "-m", "pytest"]  # how a judge's command line starts
 LOG_TAIL_BYTES = 256 << 10  # the end of a judge's output kept
 JOBS = 2  # workers at once, as a lone `pytest graders/<lesson>` has by default
 
@@ -92,37 +89,9 @@ def run_judge(command: list[str], cwd: Path, env: dict, timeout: float,
     return exit_code, bytes(tail)
 
 
-def start_judge(command: list[str], cwd: Path, env: dict, output: int,
-                warm: WarmJudges | None = None) -> subprocess.Popen | ForkedJudge:
-    """Start a judge writing its output and errors to the file descriptor `output`, with no input, in a session of
-    its own: forked warm by `warm` for a `python -m pytest` command line, else (or if the server has gone) afresh."""
-    if warm is not None and command[:len(PYTEST)] == PYTEST:
-        try:
-            return warm.popen(command[len(PYTEST):], cwd, env, output)
-        except ServerGone:
-            pass
-    return subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=output,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def kill_judge(process: subprocess.Popen | ForkedJudge) -> None:
-    """Kill a judge and everything it started (its session)."""
-    if isinstance(process, ForkedJudge):
-        process.kill()
-    else:
-        _kill_group(process.pid)  # the judge is not reaped yet, so its group id cannot belong to anyone else
-
-
 def _keep_tail(stream, tail: bytearray) -> None:
     """Read `stream` to its end, keeping only its last LOG_TAIL_BYTES in `tail`."""
     with stream:
         while chunk := stream.read1(1 << 16):
             tail += chunk
             del tail[:-LOG_TAIL_BYTES]
-
-
-def _kill_group(group: int) -> None:
-    try:
-        os.killpg(group, signal.SIGKILL)
-    except ProcessLookupError:
-        pass

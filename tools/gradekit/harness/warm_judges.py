@@ -1,11 +1,11 @@
-"""Warm judges: a batch's judges are forked from one process that imported pytest and the grading plugin once.
+"""Warm judges: judges forked from one process that imported pytest and the grading plugin once.
 
 A judge is `python -m pytest graders/<lesson> ...`; started afresh it spends about a second importing pytest, its
-plugins, Hypothesis, numpy and matplotlib before its first check. The judge server imports them once per batch and
-forks a judge per submission. It never runs student code (judges don't either: workers do), and it holds nothing of
+plugins, Hypothesis, numpy and matplotlib before its first check. The judge server imports them once (for a batch, a
+grading service, a notebook's kernel) and forks a judge per grading. It never runs student code (judges don't either: workers do), and it holds nothing of
 any submission: it is told a judge's arguments, environment and folder, forks, and reports the judge's exit. Each
 judge is what a fresh `python -m pytest` would be: a session of its own, its own environment and current folder, no
-input, its output into the pipe the batch gave it, and the interpreter's exit steps (threads joined, atexit) at its end.
+input, its output into the file descriptor it was given, and the interpreter's exit steps (threads joined, atexit) at its end.
 """
 
 from __future__ import annotations
@@ -22,15 +22,20 @@ import sys
 import threading
 from pathlib import Path
 
-from ..harness.client import GRADEKIT_PARENT
+from .client import GRADEKIT_PARENT
 
-# What every judge imports before its first check: pytest's plugins come from their entry points.
-PRELOAD = ("pytest", "numpy", "hypothesis", "gradekit.harness.plugin", "gradekit.checks", "gradekit.course.strategies",
-           "gradekit.course.layers", "gradekit.harness.hypothesis_settings", "matplotlib.backends.backend_agg",
-           "matplotlib.figure")
+# What every judge imports before its first check, and pytest's plugins from their entry points. The grading plugin
+# itself is left to pytest: a bundle's conftest.py loads it only when it is not imported yet.
+PRELOAD = ("pytest", "numpy", "hypothesis", "gradekit.harness.client", "gradekit.harness.feedback",
+           "gradekit.harness.submission", "gradekit.harness.machine", "gradekit.reporting.report",
+           "gradekit.reporting.figures", "gradekit.reporting.feedback_page", "gradekit.checks",
+           "gradekit.course.strategies", "gradekit.course.layers", "gradekit.harness.hypothesis_settings",
+           "matplotlib.backends.backend_agg", "matplotlib.figure")
+PLUGIN = "gradekit.harness.plugin"
+PYTEST = [sys.executable, "-m", "pytest"]  # how a judge's command line starts
 MESSAGE_BYTES = 1 << 20  # a request: a judge's command line and environment
 BOOTSTRAP = (f"import sys; sys.path.insert(0, {GRADEKIT_PARENT!r}); "
-             "from gradekit.grading.warm_judges import serve; serve({fd})")
+             "from gradekit.harness.warm_judges import serve; serve({fd})")
 
 
 class ServerGone(ConnectionError):
@@ -43,7 +48,8 @@ class WarmJudges:
     def __init__(self, cwd: Path, env: dict) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.process = subprocess.Popen([sys.executable, "-c", BOOTSTRAP.format(fd=theirs.fileno())],
-                                        pass_fds=[theirs.fileno()], cwd=cwd, env=env, stdin=subprocess.DEVNULL)
+                                        pass_fds=[theirs.fileno()], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                        start_new_session=True)  # a kernel's interrupt is not the server's
         theirs.close()
         self.connection = ours
         self.lock = threading.Lock()
@@ -220,7 +226,11 @@ def _preload() -> None:
             import_module(name)
         except Exception:  # noqa: BLE001 - a judge that needs it says what is wrong
             pass
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        return  # pytest will load no entry point, so none is imported ahead of it
     for entry in entry_points(group="pytest11"):
+        if entry.module == PLUGIN:
+            continue
         try:
             import_module(entry.module)
         except Exception:  # noqa: BLE001 - pytest reports a broken plugin itself
@@ -295,3 +305,31 @@ def _judge(request: dict, output: int, inherited: list[int]) -> None:
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+def start_judge(command: list[str], cwd: Path, env: dict, output: int,
+                warm: WarmJudges | None = None) -> subprocess.Popen | ForkedJudge:
+    """Start a judge writing its output and errors to the file descriptor `output`, with no input, in a session of
+    its own: forked warm by `warm` for a `python -m pytest` command line, else (or if the server has gone) afresh."""
+    if warm is not None and command[:len(PYTEST)] == PYTEST:
+        try:
+            return warm.popen(command[len(PYTEST):], cwd, env, output)
+        except ServerGone:
+            pass
+    return subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=output,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def kill_judge(process: subprocess.Popen | ForkedJudge) -> None:
+    """Kill a judge and everything it started (its session)."""
+    if isinstance(process, ForkedJudge):
+        process.kill()
+    else:
+        _kill_group(process.pid)  # the judge is not reaped yet, so its group id cannot belong to anyone else
+
+
+def _kill_group(group: int) -> None:
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
