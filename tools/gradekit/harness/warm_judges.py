@@ -74,6 +74,8 @@ class WarmJudges:
             try:
                 if self.gone:
                     raise ServerGone("the judge server has ended")
+                if len(request) > MESSAGE_BYTES:
+                    raise ServerGone("a command line and environment too big for one request: started afresh")
                 socket.send_fds(self.connection, [request], [output])
             except OSError as error:
                 self.waiting.pop(number)
