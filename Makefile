@@ -3,6 +3,7 @@
 # Each sets itself up on a fresh machine: the virtualenv, this package, and the Fashion-MNIST files.
 
 VENV ?= .venv
+PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.gradekit-installed
 
@@ -11,7 +12,7 @@ STAMP := $(VENV)/.gradekit-installed
 setup: $(STAMP) dataset
 
 $(STAMP): pyproject.toml
-	python3 -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
@@ -55,7 +56,8 @@ gradescope-check: setup docker-engine
 	$(PY) -m pytest tests/test_gradescope_container.py -m platform -v -s -rs
 
 # The attack corpus graded in the `uid` layer (no namespaces), the one Gradescope's container gets: as root, with a
-# venv whose interpreter other users can read (the worker drops to a uid of its own), e.g. VENV=/opt/venv.
+# venv whose interpreter other users can read (the worker drops to a uid of its own), e.g. VENV=/opt/venv, made with
+# a Python outside root's home (PYTHON=/usr/bin/python3 where python3 is root's pyenv).
 attacks-uid: setup
 	GRADEKIT_ATTACK_LAYER=uid $(PY) -m pytest tests/test_attacks.py -q -rA
 

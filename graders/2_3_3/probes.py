@@ -70,9 +70,15 @@ def fashion_test_set() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def unpacked_copy() -> Path | None:
-    """A folder that holds the four original files unpacked, at their full sizes (torchvision's cache)."""
-    if all((UNPACKED / name).is_file() and (UNPACKED / name).stat().st_size == size for name, size in RAW_FILES.items()):
-        return UNPACKED
+    """A folder that holds the four original files unpacked, at their full sizes (torchvision's cache), readable by
+    this worker and so by the student's process it forks: in the `uid` layer both run under a uid of their own, and a
+    cache under root's home (/root/.cache) is out of their reach (even a look at it raises PermissionError)."""
+    try:
+        if all((UNPACKED / name).is_file() and (UNPACKED / name).stat().st_size == size
+               and os.access(UNPACKED / name, os.R_OK) for name, size in RAW_FILES.items()):
+            return UNPACKED
+    except OSError:  # not ours to read: the files are unpacked from Debian's package instead
+        pass
     return None
 
 
