@@ -25,9 +25,10 @@ import pytest
 from markdown_it import MarkdownIt
 
 from gradekit.grading import batch as batch_module
-from gradekit.grading.batch import LOG_TAIL_BYTES, MAX_NAME, GradeOptions, grade_batch, judge, unique_names
+from gradekit.grading.batch import MAX_NAME, GradeOptions, grade_batch, judge, unique_names
 from gradekit.grading.checks import read_checks
 from gradekit.grading.results import reconcile
+from gradekit.grading.service import LOG_TAIL_BYTES
 from gradekit.grading.stage import Staged, stage
 from gradekit.verify import solved_module, with_cell
 

@@ -37,7 +37,7 @@ def test_records_its_process():
 
 
 @pytest.fixture
-def server(tmp_path):
+def server():
     judges = WarmJudges(ROOT, {**os.environ, "SERVER_ONLY": "the batch's own"})
     yield judges
     judges.stop()

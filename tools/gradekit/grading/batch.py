@@ -25,7 +25,7 @@ from . import writers
 from .checks import read_checks
 from .results import SubmissionGrade, reconcile
 from .stage import Staged, stage
-from .service import LOG_TAIL_BYTES, GradingService, run_judge  # noqa: F401 - LOG_TAIL_BYTES: the tests read it here
+from .service import GradingService, run_judge
 
 DEFAULT_TIMEOUT = 900.0  # seconds one submission's whole grading may take
 FEEDBACK = "feedback"  # the folder, beside results.json, of the feedback page and its pictures

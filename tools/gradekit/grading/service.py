@@ -48,7 +48,7 @@ class GradingService:
 
     def run(self, command: list[str], timeout: float, env: dict | None = None) -> tuple[int | None, bytes]:
         """Run a judge's command line (`python -m pytest graders/...`) in the course folder, joining the service's
-        pool, with `env` (default: this process's); its exit code and the end of its output (batch.run_judge)."""
+        pool, with `env` (default: this process's); its exit code and the end of its output (see run_judge)."""
         return run_judge(command, self.root, {**(os.environ if env is None else env), SHARED_ZYGOTE: str(self.socket)},
                          timeout, self.judges)
 

@@ -71,11 +71,11 @@ class WarmJudges:
             number = next(self.numbers)
             self.waiting[number] = threading.Event()
             request = json.dumps({"id": number, "args": args, "cwd": str(cwd), "env": env}).encode()
+            if self.gone or len(request) > MESSAGE_BYTES:
+                self.waiting.pop(number)
+                raise ServerGone("the judge server has ended" if self.gone else
+                                 "a command line and environment too big for one request")
             try:
-                if self.gone:
-                    raise ServerGone("the judge server has ended")
-                if len(request) > MESSAGE_BYTES:
-                    raise ServerGone("a command line and environment too big for one request: started afresh")
                 socket.send_fds(self.connection, [request], [output])
             except OSError as error:
                 self.waiting.pop(number)
@@ -205,7 +205,7 @@ def serve(fd: int) -> None:
             if "kill" in request:
                 for pid, number in judges.items():
                     if number == request["kill"]:
-                        _kill_session(pid)
+                        _kill_group(pid)
                 continue
             pid = os.fork()
             if pid == 0:
@@ -214,7 +214,7 @@ def serve(fd: int) -> None:
             for descriptor in fds:
                 os.close(descriptor)
     for pid in judges:
-        _kill_session(pid)
+        _kill_group(pid)
     _reap(judges, None)
 
 
@@ -257,14 +257,6 @@ def _reap(judges: dict[int, int], connection: socket.socket | None) -> None:
     if connection is None:
         while judges:
             os.waitpid(judges.popitem()[0], 0)
-
-
-def _kill_session(pid: int) -> None:
-    """Kill a judge and everything it started (its session: the judge is not reaped yet, so the id is still its)."""
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _judge(request: dict, output: int, inherited: list[int]) -> None:
@@ -327,11 +319,12 @@ def kill_judge(process: subprocess.Popen | ForkedJudge) -> None:
     if isinstance(process, ForkedJudge):
         process.kill()
     else:
-        _kill_group(process.pid)  # the judge is not reaped yet, so its group id cannot belong to anyone else
+        _kill_group(process.pid)
 
 
 def _kill_group(group: int) -> None:
+    """Kill a judge's session (its id is the judge's pid: not reaped yet, so it cannot belong to anyone else)."""
     try:
         os.killpg(group, signal.SIGKILL)
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):
         pass
