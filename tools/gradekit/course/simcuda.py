@@ -16,7 +16,6 @@ checked ``torch.cuda.is_available()`` before entering has already chosen the CPU
 from __future__ import annotations
 
 import contextlib
-import importlib
 import pickle
 import time
 import types
@@ -918,7 +917,7 @@ def _cuda_patches() -> list[tuple[Any, str, Any]]:
         return _SimStream()
 
     cuda, acc = torch.cuda, torch.accelerator
-    return [
+    return [(owner, name, _own_copy(value)) for owner, name, value in [
         (cuda, "is_available", lambda: True),
         (cuda, "device_count", lambda: 1),
         (cuda, "current_device", lambda: 0),
@@ -951,7 +950,19 @@ def _cuda_patches() -> list[tuple[Any, str, Any]]:
         (torch.utils, "swap_tensors", _swap_tensors),
         # DataLoader(pin_memory=True) pins in a helper thread the mode cannot see; pinning is a no-op here.
         (_pin_module, "pin_memory", lambda data, device=None: data),
-    ]
+    ]]
+
+
+def _own_copy(value: Any) -> Any:
+    """A function of its own for each patched name. Building an optimizer imports torch._dynamo (a second, so the
+    simulation leaves it to code that needs it), whose import files every function of torch.cuda under one rule:
+    one stand-in under two names (synchronize and set_device) would fail its import with "Duplicate torch object"."""
+    if not isinstance(value, types.FunctionType):
+        return value
+    copy = types.FunctionType(value.__code__, value.__globals__, value.__name__, value.__defaults__,
+                              value.__closure__)
+    copy.__kwdefaults__, copy.__qualname__ = value.__kwdefaults__, value.__qualname__
+    return copy
 
 
 def _remove_mode(mode: TorchFunctionMode) -> None:
@@ -977,10 +988,6 @@ def simulated_cuda() -> Iterator[bool]:
     if _active or torch.cuda.is_available():
         yield _active
         return
-    # Optimizers import torch._dynamo lazily, and its import indexes torch's functions once and
-    # for all; import it now so that index never sees (or keeps) our stand-ins.
-    importlib.import_module("torch._dynamo")
-
     patches = _cuda_patches()
     saved = [(owner, name, owner.__dict__.get(name, _MISSING)) for owner, name, _ in patches]
     default_device = _device_module.CURRENT_DEVICE

@@ -17,13 +17,13 @@ from . import wire
 from .submission import Submission
 
 # numpy.random too: every worker seeds it (guard.reset_torch_state), which would import it afresh in each fork
-# torch._dynamo wraps torch.manual_seed and friends when first imported (by torchvision, Adam, the simulated GPU):
+# torch._dynamo wraps torch.manual_seed and friends when first imported (by torchvision, by building an optimizer):
 # imported before the integrity baseline, so a trusted lazy import never reads as the student tampering.
 DEFAULT_PRELOAD = ("torch", "torch.nn", "torch.optim", "torch.utils.data", "numpy.random")
 KNOWN_HEAVY = ("torchvision", "numpy", "matplotlib", "matplotlib.pyplot", "tqdm", "tqdm.auto")
 # torch imports torch._dynamo (about a second) the first time code builds an optimizer, enters a dispatch mode
 # or compiles: worth importing once in the pool where a lesson's code or its probes do, not in every worker.
-IMPORTED_BY_TORCH = {"torch._dynamo": ("optim", "torch_dispatch", "TorchDispatchMode", "simcuda", "compile(")}
+IMPORTED_BY_TORCH = {"torch._dynamo": ("optim", "torch_dispatch", "TorchDispatchMode", "compile(")}
 # torch.utils.tensorboard imports absl, which adds a finder to sys.meta_path: imported for the first time in a
 # worker by a submission (2.2.3's SummaryWriter), that read as tampering; imported in the pool, before the
 # integrity baseline, it does not.
