@@ -236,16 +236,25 @@ class Zygote:
 
     def stop(self) -> None:
         """Close the pool (it exits when its input closes), forget it and remove the scratch folders."""
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        self.close_input()
+        shutil.rmtree(self.scratch, ignore_errors=True)  # while the pool exits
         self._close_pool()
 
-    def _close_pool(self) -> None:
+    def close_input(self) -> None:
+        """Tell the pool no more calls come: it exits once every reply is written (`stop` waits for that)."""
         if self.connection is not None:
             self.connection.close()
             self.connection = None
         if self.process is not None:
             try:
                 self.process.stdin.close()
+            except OSError:
+                pass
+
+    def _close_pool(self) -> None:
+        self.close_input()
+        if self.process is not None:
+            try:
                 self.process.wait(timeout=5)
             except (OSError, subprocess.TimeoutExpired):
                 self.process.kill()
