@@ -240,3 +240,19 @@ def test_a_submission_that_imports_tensorboard_is_not_taken_for_tampering(tmp_pa
         assert outcome.tampered == [], outcome.tampered
     finally:
         pool.stop()
+
+
+def test_the_pool_imports_what_torch_would_import_lazily_in_each_worker(tmp_path):
+    """The simulated GPU's first operation imports torch.distributed.tensor (its tensors dispatch in Python), an
+    optimizer imports torch._dynamo: each is imported once in the pool where a lesson's probes or code use it, and
+    the simulated GPU alone no longer costs a lesson torch._dynamo (a second of every 2.1.1 grading)."""
+    from gradekit.harness.client import preload_for
+
+    plain = submission(tmp_path / "plain", "P")
+    simulated = preload_for(plain, "from gradekit.course.simcuda import accelerator\n")
+    assert "torch.distributed.tensor" in simulated and "torch._dynamo" not in simulated
+    (tmp_path / "s").mkdir()
+    training = Submission(path=tmp_path / "s" / "mod.py", kind="module", module_name="mod",
+                          cells=[CodeCell("mod.py", "import torch\nopt = torch.optim.SGD([], lr=0.1)\n")])
+    assert "torch._dynamo" in preload_for(training)
+    assert not {"torch._dynamo", "torch.distributed.tensor"} & set(preload_for(plain))

@@ -22,8 +22,11 @@ from .submission import Submission
 DEFAULT_PRELOAD = ("torch", "torch.nn", "torch.optim", "torch.utils.data", "numpy.random")
 KNOWN_HEAVY = ("torchvision", "numpy", "matplotlib", "matplotlib.pyplot", "tqdm", "tqdm.auto")
 # torch imports torch._dynamo (about a second) the first time code builds an optimizer, enters a dispatch mode
-# or compiles: worth importing once in the pool where a lesson's code or its probes do, not in every worker.
-IMPORTED_BY_TORCH = {"torch._dynamo": ("optim", "torch_dispatch", "TorchDispatchMode", "compile(")}
+# or compiles: worth importing once in the pool where a lesson's code or its probes do, not in every worker. The
+# simulated GPU's tensors (a subclass with __torch_dispatch__) make torch import torch.distributed.tensor (half a
+# second) at their first operation: once in the pool, not in each worker that uses the simulated GPU.
+IMPORTED_BY_TORCH = {"torch._dynamo": ("optim", "torch_dispatch", "TorchDispatchMode", "compile("),
+                     "torch.distributed.tensor": ("simcuda",)}
 # torch.utils.tensorboard imports absl, which adds a finder to sys.meta_path: imported for the first time in a
 # worker by a submission (2.2.3's SummaryWriter), that read as tampering; imported in the pool, before the
 # integrity baseline, it does not.
