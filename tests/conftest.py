@@ -63,11 +63,11 @@ def pytest_xdist_make_scheduler(config, log):
     return ByUnitOfWork(config, log)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def grading_service():
-    """One warm worker pool and judge server for a test file that grades lessons again and again (each grading is
-    still its own `pytest graders/<lesson>` run: grading/service.py). Module-scoped: its thread must not outlive the
-    file (the plugin's fork test expects a process with one thread)."""
+    """One warm worker pool and judge server for the tests that grade lessons again and again (each grading is
+    still its own `pytest graders/<lesson>` run: grading/service.py). Its reader thread is one of gradekit's own, so
+    the plugin's fork test still tries its fork (machine.cannot_grade_here)."""
     with GradingService(Path(__file__).resolve().parents[1]) as service:
         yield service
 

@@ -281,6 +281,35 @@ def test_without_fork_grading_says_what_to_use_in_one_line_before_any_check(less
     assert "exited with code" not in said[0] and "9_9_9.ex1" not in said[0]
 
 
+@pytest.mark.parametrize("name, daemon, tries", [("gradekit-warm-judges", True, True), ("kernel-heartbeat", True, False),
+                                                 ("gradekit-figures_0", False, False)])
+def test_the_fork_is_tried_beside_gradekits_own_daemon_threads_only(monkeypatch, name, daemon, tries):
+    """A Python whose fork fails is found by one test fork, which a threaded process (a Jupyter kernel) is spared;
+    gradekit's own daemon threads (a judge server's reader) do not make a process threaded."""
+    import os
+    import threading
+
+    from gradekit.harness.machine import cannot_grade_here
+
+    tried = []
+
+    def refuse():
+        tried.append(True)
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait, name=name, daemon=daemon)
+    thread.start()
+    try:
+        line = cannot_grade_here()
+    finally:
+        release.set()
+        thread.join()
+    assert bool(tried) is tries
+    assert (line is not None and "cannot fork processes" in line) is tries
+
+
 class RecordedPool:
     """Stands in for the worker pool: records that it was started, and with what."""
 

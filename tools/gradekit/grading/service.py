@@ -73,7 +73,8 @@ def run_judge(command: list[str], cwd: Path, env: dict, timeout: float,
     when the timeout killed its whole session) and the last LOG_TAIL_BYTES of its output."""
     read, write = os.pipe()
     tail = bytearray()
-    reader = threading.Thread(target=_keep_tail, args=(os.fdopen(read, "rb"), tail), daemon=True)
+    reader = threading.Thread(target=_keep_tail, args=(os.fdopen(read, "rb"), tail), name="gradekit-judge-log",
+                              daemon=True)
     reader.start()
     try:
         process = start_judge(command, cwd, env, write, warm)

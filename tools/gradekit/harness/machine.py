@@ -12,6 +12,7 @@ import platform
 import sys
 import threading
 
+OWN_THREADS = "gradekit-"  # how gradekit names its threads
 INSTEAD = ("Use WSL (Windows Subsystem for Linux: run `wsl --install`, then work in its Ubuntu terminal), Google "
            "Colab, or a Linux or macOS machine. Nothing is wrong with your code.")
 
@@ -26,11 +27,14 @@ def cannot_grade_here() -> str | None:
 
     Besides looking for os.fork, a process that runs no other thread tries one fork (the child exits at once),
     so a Python whose fork fails is caught too; a threaded one (a Jupyter kernel) is not forked needlessly.
+    gradekit's own daemon threads (a judge server's reader, the wait line) do not count: they hold no lock that a
+    child which exits at once could need.
     """
     fork = getattr(os, "fork", None)
     if fork is None:
         return _line(f"Python on {system_name()} cannot fork processes")
-    if threading.active_count() > 1:
+    if any(thread is not threading.main_thread() and not (thread.daemon and thread.name.startswith(OWN_THREADS))
+           for thread in threading.enumerate()):
         return None
     try:
         pid = fork()
