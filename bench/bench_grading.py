@@ -187,13 +187,14 @@ def whole(folder: Path, lessons: list[str], repeat: int, torch_import: float) ->
         floor = lazy_times[lazy]
         print(f"{lesson:8}{public:>8.2f}s{everything:>8.2f}s{everything / torch_import:>19.2f}×{floor:>21.2f}s"
               f"{everything / floor:>11.2f}×{own:>14.2f}s{ratio:>22.2f}×{'yes' if public <= 5 else 'no':>14}")
-    for lazy, seconds in lazy_times.items():
-        if lazy:
-            print(f"  torch + lazy imports: python -c 'import torch, {', '.join(lazy)}': {seconds:.2f} s")
         if lesson in ALONE:
             alone = statistics.median(grading(lesson, reference, False, report, ALONE[lesson])
                                       for _ in range(repeat))
             print(f"{'':8}{ALONE[lesson]} alone: {alone:.2f} s, {alone - torch_import:+.2f} s beyond import torch")
+    for lazy, seconds in lazy_times.items():
+        if lazy:
+            print(f"torch + lazy imports: python -c 'import torch, {', '.join(lazy)}': {seconds:.2f} s")
+
 
 if __name__ == "__main__":
     main()
