@@ -152,3 +152,20 @@ def test_a_tensor_decodes_in_a_process_that_had_not_imported_numpy():
             "t = wire.decode(tree, [bytes(8)]); print(t.shape, t.dtype, t.array.tolist())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "(2,) float32 [0.0, 0.0]"
+
+
+@pytest.mark.parametrize("answers", [[], {}, None, [1], [1, 2, 3], "ab", {"a": 1, "b": 2}])
+def test_answers_count_only_when_there_is_one_per_case(answers):
+    """What comes back from the student's process is the student's word, its shape too: an empty, short, long or
+    wrongly typed reply to the grader's two cases fails the check (each_case) or the probe (one_per_case), rather
+    than passing a loop over the answers with no case checked."""
+    from gradekit.checks import each_case
+    from gradekit.probe import StudentBroken, one_per_case
+
+    cases = [{"n": 1}, {"n": 2}]
+    with pytest.raises(CheckFailed, match="asked about 2 cases and .* came back"):
+        each_case(answers, cases, "count_parameters(model)")
+    with pytest.raises(StudentBroken, match="count_parameters"):
+        one_per_case(answers, cases, "count_parameters(model)")
+    assert each_case(("x", "y"), cases, "f") == [("x", cases[0]), ("y", cases[1])]
+    assert one_per_case(["x", "y"], cases, "f") == ["x", "y"]

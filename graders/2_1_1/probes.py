@@ -20,7 +20,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from gradekit.course.simcuda import accelerator, cpu_only
-from gradekit.probe import secret_seed, student_step
+from gradekit.probe import one_per_case, secret_seed, student_step
 
 CPU = torch.device("cpu")
 
@@ -294,7 +294,7 @@ def described(student, count: int) -> dict:
             cases.append({"shape": [int(d) for d in torch.randint(1, 6, (rank,), generator=generator)],
                           "dtype": dtypes[int(torch.randint(0, len(dtypes), (1,), generator=generator))],
                           "device": device})
-    answers = student.call(call_describe, cases=cases)
+    answers = one_per_case(student.call(call_describe, cases=cases), cases, "describe(t)")
     return {device: [(a, c) for a, c in zip(answers, cases) if c["device"] == device] for device in ("cpu", "meta")}
 
 

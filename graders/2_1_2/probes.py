@@ -9,7 +9,7 @@ the Series 1 math, gradients written by hand in float64: a second representation
 from __future__ import annotations
 
 import torch
-from gradekit.probe import secret_seed, student_step
+from gradekit.probe import one_per_case, secret_seed, student_step
 
 # ---- shared -----------------------------------------------------------------------------------------------
 
@@ -135,7 +135,7 @@ def grad_cases(student, cases: list) -> list:
     rows, error = student.attempt(call_grad_of, cases=inputs)
     if error is not None:
         return {"error": course_words(error), "raw": f"{error.get('type')}: {str(error.get('message'))[:300]}"}
-    for row, case in zip(rows, inputs):
+    for row, case in zip(one_per_case(rows, inputs, "grad_of(f, x)"), inputs):
         row["expected"] = finite_differences(case["spec"], case["x"]).to(torch.float32)
         row["x"] = case["x"]
     return {"rows": rows}
@@ -203,9 +203,10 @@ def sgd_case(student, shapes: list, lr: float) -> dict:
     out, error = student.attempt(call_sgd_step, values=values, grads=grads, lr=lr)
     if error is not None:
         return {"error": course_words(error), "raw": f"{error.get('type')}: {str(error.get('message'))[:300]}"}
+    rows = one_per_case(out.get("params") if isinstance(out, dict) else None, values, "sgd_step_(params, lr)")
     with torch.no_grad():
         expected = [v - lr * g for v, g in zip(values, grads)]
-    return {**out, "expected": expected, "before": values, "grads": grads}
+    return {**out, "params": rows, "expected": expected, "before": values, "grads": grads}
 
 
 # ---- exercise 3 -------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import traceback
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from gradekit.probe import secret_seed, student_step
+from gradekit.probe import one_per_case, secret_seed, student_step
 
 DECOY_OFFSET = 1000.0  # what the decoy layer adds when it is called as linear(x)
 
@@ -272,7 +272,7 @@ def linear_layers_by_hand(student, shapes: list) -> list:
 
 def count_cases(student, specs: list) -> dict:
     """count_parameters on the grader's models; the counts the grader finds in the same models."""
-    returned = student.call(call_count_parameters, specs=specs)
+    returned = one_per_case(student.call(call_count_parameters, specs=specs), specs, "count_parameters(model)")
     expected = []
     for spec in specs:
         model = GraderNet(spec["sizes"], spec.get("buffer", False))

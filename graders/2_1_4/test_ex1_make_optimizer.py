@@ -2,7 +2,7 @@
 
 import pytest
 
-from gradekit.checks import close_tensor, expect, fail, same_tensor
+from gradekit.checks import close_tensor, each_case, expect, fail, same_tensor
 
 pytestmark = pytest.mark.exercise("2_1_4.ex1")
 
@@ -53,7 +53,7 @@ def test_sgd_is_plain_gradient_descent(run):
     got, expected = out["sgd"]["got"]["after"], out["sgd"]["expected"]
     expect(len(got) == len(expected), f"{len(got)} steps recorded, expected {len(expected)}.")
     for step, (mine, want) in enumerate(zip(got, expected), start=1):
-        for index, (a, b) in enumerate(zip(mine, want)):
+        for index, (a, b) in enumerate(each_case(mine, want, f'make_optimizer("sgd", ...), step {step}')):
             if not a.equal(b):
                 gap = a.max_abs_diff(b)
                 why = (" The first step is right and the later ones are not: that is momentum (or another setting) "
@@ -72,7 +72,7 @@ def test_adam_uses_the_course_defaults(run):
     got, expected = out["adam"]["got"]["after"], out["adam"]["expected"]
     expect(len(got) == len(expected), f"{len(got)} steps recorded, expected {len(expected)}.")
     for step, (mine, want) in enumerate(zip(got, expected), start=1):
-        for index, (a, b) in enumerate(zip(mine, want)):
+        for index, (a, b) in enumerate(each_case(mine, want, f'make_optimizer("adam", ...), step {step}')):
             if not a.close(b, rtol=1e-5, atol=1e-6):
                 fail(f'make_optimizer("adam", params, lr={LR}): after step {step}, parameter {index} differs from '
                      f"Adam's update (momentum + RMSProp + bias correction, betas=(0.9, 0.999), eps=1e-8) by up to "

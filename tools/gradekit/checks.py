@@ -17,6 +17,10 @@ tensors. When the student's code raised, hung or crashed, `run` fails the check 
 own code, no student process), computed once per batch. `run.attempt(...)` returns the outcome instead of
 failing, for checks that judge the error itself.
 
+What comes back from the student's process is the student's word, its shape included: a loop over the answers to
+the grader's cases goes through `each_case(answers, cases, what)`, which fails the check unless there is exactly one
+answer per case (an empty reply would pass the loop with nothing checked); probes use `one_per_case` likewise.
+
 `expect(condition, message)` / `fail(message)` end the check with a message in the course's words and the
 numbers that show what went wrong, never a grader traceback. `same_tensor` compares exactly, `close_tensor`
 within tolerance (rtol, atol). `figure(...)` attaches a picture (a loss curve, per-class bars) to the
@@ -28,7 +32,7 @@ the worker; checks never import student code or probe code directly.
 
 from __future__ import annotations
 
-from .harness.feedback import close_tensor, expect, fail, figure, fmt, same_tensor
+from .harness.feedback import close_tensor, each_case, expect, fail, figure, fmt, same_tensor
 from .harness.wire import WireTensor
 
 
@@ -40,4 +44,5 @@ def grading_settings(max_examples: int):
     return settings(max_examples)
 
 
-__all__ = ["expect", "fail", "same_tensor", "close_tensor", "figure", "fmt", "grading_settings", "WireTensor"]
+__all__ = ["expect", "fail", "each_case", "same_tensor", "close_tensor", "figure", "fmt", "grading_settings",
+           "WireTensor"]

@@ -18,7 +18,8 @@ A `@reference_run` probe runs the grader's own code from its arguments alone (th
 seed, say): no student's process is started, and a batch computes it once for every submission. A check calls it
 with `run.reference("course_run", seed=7, epochs=7)`.
 
-Whatever a step returns is the student's word. A check passes only on what the worker or the judge can
+Whatever a step returns is the student's word, its shape too: `one_per_case(answers, cases, what)` takes a step's
+answers to the grader's cases only when there is exactly one per case. A check passes only on what the worker or the judge can
 verify against values the student's process never held: inputs it could not predict (`secret_seed`), files
 read back with `load_weights_only`, results of trusted code run here.
 """
@@ -30,10 +31,11 @@ import os
 import pickletools
 import zipfile
 
-from .harness.student import Student, StudentBroken, StudentDied, StudentFailed, reference_run, student_step
+from .harness.student import (Student, StudentBroken, StudentDied, StudentFailed, one_per_case, reference_run,
+                              student_step)
 
 __all__ = ["Student", "StudentBroken", "StudentDied", "StudentFailed", "reference_run", "student_step",
-           "secret_seed", "saved_bytes", "load_weights_only", "pickled_globals"]
+           "one_per_case", "secret_seed", "saved_bytes", "load_weights_only", "pickled_globals"]
 
 
 def secret_seed() -> int:

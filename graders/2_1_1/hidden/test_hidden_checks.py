@@ -47,7 +47,8 @@ def test_cpu_vs_device_on_a_cpu_only_machine(run):
              f"{out['error']['message'][:200]}" + ("" if out["error"].get("stub") else
                                                    ". Synchronize only when device.type == 'cuda'."))
     result = out["result"]
-    expect("keys" in result and sorted(result["keys"]) == ["cpu", "device"],
+    expect("keys" in result and sorted(result["keys"]) == ["cpu", "device"]
+           and sorted(result.get("values") or {}) == ["cpu", "device"],
            f'cpu_vs_device returned {result.get("keys") or result.get("repr")}; expected '
            '{"cpu": seconds, "device": seconds}.')
     values = [v["value"] if isinstance(v, dict) and v.get("tensor") else v for v in result["values"].values()]

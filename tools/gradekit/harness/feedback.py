@@ -25,6 +25,18 @@ def expect(condition: bool, message: str) -> None:
         fail(message)
 
 
+def each_case(answers, cases, what: str) -> list:
+    """In a check: (answer, case) pairs, once the student's answers are exactly one per case; else the check fails
+    (an empty or short reply would otherwise pass a loop over the answers with no case checked)."""
+    __tracebackhide__ = True
+    from .student import answers_missing
+
+    problem = answers_missing(answers, cases, what)
+    if problem:
+        fail(problem)
+    return list(zip(answers, cases))
+
+
 def _where(error: dict) -> str:
     """Point at the student's line that raised, when the traceback reached their code."""
     frames = error.get("frames") or []

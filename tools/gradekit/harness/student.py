@@ -74,6 +74,24 @@ class StudentBroken(Exception):
     """The student's process answered with something that cannot be read as plain data, or a file that cannot be."""
 
 
+def answers_missing(answers, cases, what: str) -> str:
+    """Why `answers` (the student's word) are not one per case of `cases`, or "" when they are: a reply that came
+    back empty or short would pass every per-case check with no case checked."""
+    if isinstance(answers, (list, tuple)) and len(answers) == len(cases):
+        return ""
+    count = len(answers) if isinstance(answers, (list, tuple, dict, str)) else 0
+    return (f"{what}: the grader asked about {len(cases)} case{'s' * (len(cases) != 1)} and {count} "
+            f"answer{'s' * (count != 1)} came back. Every case needs its own answer.")
+
+
+def one_per_case(answers, cases, what: str) -> list:
+    """In a probe: `answers` from the student's process, once there is exactly one per case (else StudentBroken)."""
+    problem = answers_missing(answers, cases, what)
+    if problem:
+        raise StudentBroken(problem)
+    return list(answers)
+
+
 # ---- the worker's side ---------------------------------------------------------------------------------------
 
 @dataclass
