@@ -46,7 +46,8 @@ def attacks(lesson: str) -> list[Path]:
 
 
 def settings(text: str) -> dict:
-    """BASE and EXPECT of an attack (defaults: the starter, and no more than the honest work)."""
+    """BASE and EXPECT of an attack (defaults: the starter, and no more than the honest work; EXPECT = "same": as
+    much as it, "nothing": no point at all, whatever the honest work scores)."""
     found = {"BASE": "starter", "EXPECT": "no more"}
     for node in ast.parse(text).body:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) and node.targets[0].id in found:
@@ -174,6 +175,8 @@ def test_attack_scores_no_more_than_its_honest_work(batch_of, lesson, attack):
     assert attacked.score <= honest.score, [(c.id, c.message) for c in attacked.checks if c.passed]
     if batch.expect[attack] == "same":
         assert attacked.score == honest.score, [(c.id, c.message[:300]) for c in attacked.checks if not c.passed]
+    if batch.expect[attack] == "nothing":
+        assert attacked.score == 0, [c.id for c in attacked.checks if c.passed and c.points]
     report = json.loads((batch.out / attack / "results.json").read_text())
     assert report["score"] == attacked.score and len(report["tests"]) == len(attacked.checks)
 
