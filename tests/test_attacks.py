@@ -46,9 +46,10 @@ def attacks(lesson: str) -> list[Path]:
 
 
 def settings(text: str) -> dict:
-    """BASE and EXPECT of an attack (defaults: the starter, and no more than the honest work; EXPECT = "same": as
-    much as it, "nothing": no point at all, whatever the honest work scores)."""
-    found = {"BASE": "starter", "EXPECT": "no more"}
+    """BASE, EXPECT and STILL_PASS of an attack (defaults: the starter, and no more than the honest work; EXPECT =
+    "same": as much as it, "nothing": no point at all, whatever the honest work scores, but from the checks named in
+    STILL_PASS: those that judge files the worker reads back itself, which a forged reply leaves as they were)."""
+    found = {"BASE": "starter", "EXPECT": "no more", "STILL_PASS": []}
     for node in ast.parse(text).body:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) and node.targets[0].id in found:
             found[node.targets[0].id] = ast.literal_eval(node.value)
@@ -98,6 +99,7 @@ class Batch:
                        "@@REFERENCE@@": str(self.reference), "@@OTHER@@": str(self.classmate)}
         self.honest_of: dict[str, str] = {}
         self.expect: dict[str, str] = {}
+        self.still_pass: dict[str, set] = {}
         sources = [tmp / "classmate"]
         prelude = (ATTACKS / "_toolkit.py").read_text() + "\n\n" + (ATTACKS / lesson / "_prelude.py").read_text()
         honest_folders: dict[str, Path] = {}
@@ -108,6 +110,7 @@ class Batch:
             honest = text.split(MARKER)[0]
             chosen = settings(honest)
             self.expect[attack.stem] = chosen["EXPECT"]
+            self.still_pass[attack.stem] = set(chosen["STILL_PASS"])
             folder = tmp / "attacks" / attack.stem
             folder.mkdir(parents=True)
             if attack.is_dir():
@@ -176,7 +179,8 @@ def test_attack_scores_no_more_than_its_honest_work(batch_of, lesson, attack):
     if batch.expect[attack] == "same":
         assert attacked.score == honest.score, [(c.id, c.message[:300]) for c in attacked.checks if not c.passed]
     if batch.expect[attack] == "nothing":
-        assert attacked.score == 0, [c.id for c in attacked.checks if c.passed and c.points]
+        scored = {c.id.split("::")[-1].split("[")[0] for c in attacked.checks if c.passed and c.points}
+        assert scored <= batch.still_pass[attack], sorted(scored - batch.still_pass[attack])
     report = json.loads((batch.out / attack / "results.json").read_text())
     assert report["score"] == attacked.score and len(report["tests"]) == len(attacked.checks)
 

@@ -47,7 +47,8 @@ def test_item_is_an_input_target_tuple(run):
                 fail(f"{where} is a list [x, y]; a Dataset's item is a tuple (x, y): return x, x ** 2. The pair "
                      "(input, target) is what every training loop unpacks.")
             expect(item["kind"] == "tuple", f"{where} is a {item['kind']}, expected the tuple (x, y)")
-            expect(item["count"] == 2, f"{where} holds {item['count']} values, expected 2: (x, y)")
+            expect(item["count"] == 2 and len(item["parts"]) == 2,
+                   f"{where} holds {item['count']} values, expected 2: (x, y)")
             for name, part in zip("xy", item["parts"]):
                 if not isinstance(part, WireTensor):
                     fail(f"{where}: {name} is a {part.get('type')}, expected a tensor")

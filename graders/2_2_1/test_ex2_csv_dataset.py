@@ -14,7 +14,7 @@ def check_items(got, expected, where, rows):
     for item, (features, label) in zip(got, expected):
         at = f"{where}[{item['index']}]"
         expect("error" not in item, f"{at} raised {item.get('error')}")
-        expect(item["kind"] in ("tuple", "list") and item["count"] == 2,
+        expect(item["kind"] in ("tuple", "list") and item["count"] == 2 and len(item["parts"]) >= 2,
                f"{at} is a {item['kind']}, expected the tuple (features, label)")
         x, y = item["parts"][:2]
         expect(isinstance(x, WireTensor) and isinstance(y, WireTensor),
@@ -68,12 +68,15 @@ def test_transform_runs_per_sample_in_getitem(run):
     expect(out["calls"] == picks, f"{picks} items were asked for and the transform ran {out['calls']} times: it must "
            "run once per access (transform=None is the only time it does not run)")
     width = out["features"]
+    expect(len(out["call_shapes"]) == min(3, picks), f"the transform ran {out['calls']} times, yet the shapes it got "
+           f"came back for {len(out['call_shapes'])} of those calls; expected the first {min(3, picks)}")
     for shape in out["call_shapes"]:
         expect(shape == [width], f"the transform got a tensor of shape {shape}; it must get one sample's features "
                f"[{width}]: the Dataset never batches")
     for item, (features, _), (plain, _) in zip(out["items"], out["expected"], out["untransformed"]):
-        x = item["parts"][0] if "parts" in item else None
-        expect(isinstance(x, WireTensor), f"dataset[{item['index']}] raised {item.get('error')}")
+        x = item["parts"][0] if item.get("parts") else None
+        expect(isinstance(x, WireTensor), f"dataset[{item['index']}] raised {item['error']}" if "error" in item
+               else f"dataset[{item['index']}] is not (features, label) with the features a tensor")
         if x.shape == plain.shape and x.close(plain, 1e-6, 1e-6):
             fail(f"dataset[{item['index']}] returned the features untransformed: apply the transform to them")
         expect(x.shape == features.shape and x.close(features, 1e-6, 1e-4),

@@ -20,6 +20,12 @@ def served(out, index):
     return n, batch_size, shuffle, epochs, call
 
 
+def batch_size_of(shape):
+    """The batch size of one served batch's [inputs shape, targets shape]: the inputs' first dimension, or None."""
+    inputs = shape[0] if isinstance(shape, list) and shape else None
+    return inputs[0] if isinstance(inputs, list) and inputs else None
+
+
 def check_every_sample_once(epochs, n, call):
     """Each epoch serves every sample exactly once."""
     for number, epoch in enumerate(epochs, start=1):
@@ -33,7 +39,9 @@ def test_batches_gain_a_batch_dimension(run):
     """Samples of shape [2] come out as batches [batch_size, 2]; scalar targets as [batch_size]."""
     out = run("loader_runs", doing=DOING)
     n, batch_size, _, epochs, call = served(out, 0)
-    inputs, targets = epochs[0]["shapes"][0]
+    expect(epochs[0]["shapes"], f"{call} served no batch in its first epoch; expected {-(-n // batch_size)} batches")
+    first = epochs[0]["shapes"][0]
+    inputs, targets = first if isinstance(first, list) and len(first) == 2 else (first, None)
     expect(inputs == [batch_size, 2] and targets == [batch_size],
            f"{call}: the first batch has inputs {inputs} and targets {targets}, expected [{batch_size}, 2] and "
            f"[{batch_size}]: the DataLoader stacks the samples and prepends the batch dimension")
@@ -44,7 +52,7 @@ def test_the_last_batch_holds_what_is_left(run):
     """Every sample is served; the last batch holds the remainder instead of being dropped."""
     out = run("loader_runs", doing=DOING)
     n, batch_size, _, epochs, call = served(out, 0)
-    sizes = [shape[0][0] for shape in epochs[0]["shapes"]]
+    sizes = [batch_size_of(shape) for shape in epochs[0]["shapes"]]
     expected = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
     if sizes == expected[:-1]:
         fail(f"{call} served batches of {sizes}: the last {n % batch_size} samples were dropped (drop_last); "

@@ -22,7 +22,8 @@ def loaders(out, which):
         expect(epoch["problem"] is None, f"{call}: {epoch['problem']}")
         expect(sorted(epoch["order"]) == list(range(n)),
                f"{call} served {len(epoch['order'])} samples in an epoch; expected each of the {n} exactly once")
-        sizes = [shape[0][0] for shape in epoch["shapes"]]
+        sizes = [shape[0][0] if isinstance(shape, list) and shape and isinstance(shape[0], list) and shape[0]
+                 else None for shape in epoch["shapes"]]
         batch_size = settings["batch_size"]
         wanted = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
         expect(sizes == wanted, f"{call} served batches of {sizes}, expected {wanted}")

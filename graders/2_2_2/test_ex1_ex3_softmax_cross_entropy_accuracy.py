@@ -77,6 +77,8 @@ def test_cross_entropy_equals_nn_cross_entropy_loss(run, case):
                              "tensor, so that loss.backward() works.")
     expect(out["shape"] in ([], [1]), f"cross_entropy returned a tensor of shape {out['shape']}: the loss is the mean "
                                       "over the batch of −log p_correct, one number.")
+    expect(hasattr(out["returned"], "array") and out["returned"].array.size == 1,
+           f"cross_entropy returned {out['returned']!r}: return the loss as a tensor holding one number.")
     got, want = float(out["returned"].array), float(out["expected"].array)
     if abs(got - want) > 1e-4 * max(1.0, abs(want)):
         per_sum = want * len(targets)

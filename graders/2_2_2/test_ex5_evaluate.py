@@ -51,7 +51,7 @@ def test_evaluate_runs_the_model_in_eval_mode(run):
     first, second, want = out["first"], out["second"], out["expected"]
     if same(first, want) and same(second, want):
         return
-    if any(call["training"] for call in out["calls"] if isinstance(call, dict)) or not same(first, second):
+    if any(call.get("training") for call in out["calls"] if isinstance(call, dict)) or not same(first, second):
         fail(f"evaluate ran the model in train mode: Dropout stays on, and two evaluations of the same model gave "
              f"{first} and {second} (in eval mode: {want:.4f}). Call model.eval() first.")
     fail(f"evaluate gave {first} twice; the model's accuracy in eval mode is {want:.4f}.")
@@ -64,7 +64,7 @@ def test_evaluate_records_no_gradients(run):
     first, want = out["first"], out["expected"]
     if same(first, want):
         return
-    if any(call["grad"] for call in out["calls"] if isinstance(call, dict)) or same(first, out["with_gradients"]):
+    if any(call.get("grad") for call in out["calls"] if isinstance(call, dict)) or same(first, out["with_gradients"]):
         fail("evaluate recorded gradients (press Record while only measuring): wrap the loop in torch.no_grad(). "
              f"The grader's model answers differently when recording, and evaluate gave {first} instead of {want:.4f}.")
     fail(f"evaluate gave {first}; the model's accuracy in eval mode, without gradients, is {want:.4f}.")

@@ -29,7 +29,7 @@ def test_csv_dataset_with_a_single_feature_column(run):
     expect(out["len"] == out["expected_len"], f"len(CsvDataset(path)) is {out['len']}, expected {out['expected_len']}")
     for item, (features, label) in zip(out["items"], out["expected"]):
         expect("error" not in item, f"dataset[{item['index']}] raised {item.get('error')}")
-        x = item["parts"][0]
+        x = item["parts"][0] if item.get("parts") else None
         expect(isinstance(x, WireTensor) and list(x.shape) == [1] and x.close(features, 1e-6, 1e-6),
                f"dataset[{item['index']}]: features should be [{float(features.array[0]):g}] of shape [1]")
 
@@ -40,7 +40,7 @@ def test_a_batch_larger_than_the_dataset(run):
     """With batch_size larger than the dataset, one batch holds every sample."""
     out = run("loader_runs", doing="make_loader(dataset of 5, batch_size=8, shuffle=False)", extra=[[5, 8, False]])
     epochs = out["runs"][2]["epochs"]
-    shapes = [shape[0] for shape in epochs[0]["shapes"]]
+    shapes = [shape[0] if isinstance(shape, list) and shape else None for shape in epochs[0]["shapes"]]
     expect(shapes == [[5, 2]], f"make_loader(dataset of 5, batch_size=8) served inputs of shapes {shapes}, "
            "expected one batch [5, 2]")
 

@@ -29,4 +29,5 @@ def test_cross_entropy_on_a_large_secret_batch(run):
 def test_accuracy_of_a_single_row(run):
     """accuracy works on a batch of one row: 1.0 or 0.0."""
     out = run("accuracy_values", doing="accuracy(logits, targets) on one row", count=1, correct=1)
+    expect("error" not in out, f"accuracy of one row predicted right raised {out.get('error')}.")
     expect(out["returned"] == 1.0, f"accuracy of one row predicted right gives {out['returned']!r}; expected 1.0.")
