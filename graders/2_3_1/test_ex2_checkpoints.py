@@ -1,6 +1,7 @@
 """Exercise 2 (2_3_1.ex2): a checkpoint holds model, optimizer, epoch and loss; files at the right epochs."""
 
 import math
+import re
 
 import pytest
 
@@ -15,7 +16,8 @@ def rows_of(out: dict, doing: str) -> list[dict]:
     """The history rows a training function returned, or a failure saying what it returned instead."""
     __tracebackhide__ = True
     rows = out["rows"]
-    expect(isinstance(rows, list), f"{doing} should return a list of dicts (one per epoch), not {rows}")
+    expect(isinstance(rows, list) and all(isinstance(row, dict) for row in rows),
+           f"{doing} should return a list of dicts (one per epoch), not {rows}")
     for row in rows:
         missing = {"epoch", "train_loss", "val_loss"} - set(row)
         expect(not missing, f"{doing}: a history row lacks {sorted(missing)}; each row is "
@@ -103,10 +105,14 @@ def test_best_checkpoint_has_the_lowest_validation_loss(run):
     course = run.reference("course_run", doing="6 epochs of the course's loop", seed=8, epochs=6)
     rows = rows_of(out, "train_with_checkpoints")
     expect("best.pt" in out["weights"], "best.pt is missing or holds no model weights.")
-    epoch_files = {int(name[6:-3]): name for name in out["weights"] if name.startswith("epoch_")}
-    expect(len(epoch_files) == 6, f"With every=1 there should be 6 epoch files, found {sorted(epoch_files)}.")
+    epoch_files = {int(found.group(1)): name for name in out["weights"]
+                   if (found := re.fullmatch(r"epoch_(\d+)\.pt", name))}
+    expect(sorted(epoch_files) == list(range(1, 7)),
+           f"With every=1 there should be 6 epoch files (epoch_1.pt to epoch_6.pt), found {sorted(epoch_files)}.")
     for epoch, name in epoch_files.items():
         expect_trained(out, course, name, epoch)
+    best, keys = out["weights"]["best.pt"], sorted(course["states"][1])
+    expect(sorted(best) == keys, f"best.pt holds the keys {sorted(best)}; the model's are {keys}.")
     val = {epoch: out["val_losses"][name] for epoch, name in epoch_files.items()}
     best_epoch = min(val, key=val.get)
     matches = [e for e, name in epoch_files.items()

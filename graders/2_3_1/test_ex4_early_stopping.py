@@ -2,7 +2,7 @@
 
 import pytest
 
-from gradekit.checks import expect, fail, fmt
+from gradekit.checks import each_case, expect, fail, fmt
 
 pytestmark = pytest.mark.exercise("2_3_1.ex4")
 
@@ -21,7 +21,7 @@ def test_early_stopping_rule(run):
     """EarlyStopping.step says stop once patience epochs in a row fail to improve by min_delta."""
     cases = [{"patience": p, "min_delta": d, "losses": losses} for p, d, losses, _ in EDGE_CASES]
     traces = run("early_stopping_traces", doing="EarlyStopping.step", cases=cases)
-    for (patience, delta, losses, want), trace in zip(EDGE_CASES, traces):
+    for trace, (patience, delta, losses, want) in each_case(traces, EDGE_CASES, "EarlyStopping.step"):
         got = [step[0] for step in trace]
         if got != want:
             epoch = next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)
@@ -35,9 +35,11 @@ def test_early_stopping_tracks_best_loss_and_counter(run):
     """EarlyStopping keeps the best loss so far and counts the epochs since it."""
     losses = [2.0, 1.5, 1.7, 1.6, 1.4, 1.9]
     best, counter = [2.0, 1.5, 1.5, 1.5, 1.4, 1.4], [0, 0, 1, 2, 0, 1]
-    trace = run("early_stopping_traces", doing="EarlyStopping.step",
-                cases=[{"patience": 3, "min_delta": None, "losses": losses}])[0]
-    for epoch, (got, want_best, want_counter) in enumerate(zip(trace, best, counter), start=1):
+    cases = [{"patience": 3, "min_delta": None, "losses": losses}]
+    [(trace, _)] = each_case(run("early_stopping_traces", doing="EarlyStopping.step", cases=cases), cases,
+                             "EarlyStopping.step")
+    steps = each_case(trace, losses, "EarlyStopping.step, epoch by epoch")
+    for epoch, ((got, _), want_best, want_counter) in enumerate(zip(steps, best, counter), start=1):
         seen = fmt(losses[:epoch], 1)
         expect(got[1] == want_best, f"After epoch {epoch} (losses {seen}) best_loss is {got[1]}, expected "
                                     f"{want_best}: the lowest validation loss so far.")
@@ -52,8 +54,8 @@ def with_rows(out: dict, course: dict) -> dict:
     """The run's report, once its history is known to be a list of rows, one per epoch the course's loop ran."""
     __tracebackhide__ = True
     out = {**out, "trusted_val": course["val"]}
-    expect(isinstance(out["rows"], list) and out["rows"], f"train_with_early_stopping returned {out['rows']}, "
-                                                           "not a list of per-epoch rows.")
+    expect(isinstance(out["rows"], list) and out["rows"] and all(isinstance(row, dict) for row in out["rows"]),
+           f"train_with_early_stopping returned {out['rows']}, not a list of per-epoch rows.")
     expect(len(out["rows"]) <= len(out["trusted_val"]), f"train_with_early_stopping reports {len(out['rows'])} "
                                                         f"epochs with max_epochs={len(out['trusted_val'])}.")
     for row, trusted in zip(out["rows"], out["trusted_val"]):

@@ -63,6 +63,8 @@ def check_placement(out: dict, doing: str, gpu: bool) -> None:
             fail(HARD_CODED.format(detail=f" ({error['type']}: {error['message'][:160]})" if error else ""))
     if out["error"]:
         fail(error_message(out, doing))
+    expect(events, f"{doing} never ran a batch through the model and the loss: nothing rode the truck to the "
+                   f"{'GPU' if gpu else 'CPU'}. {HEARTBEAT}")
 
 
 def as_float(value, what: str) -> float:

@@ -15,6 +15,7 @@ DOING = "amp_train_step(model, inputs, labels, optimizer, criterion, scaler, dev
 ON_GPU = DOING.format(device="cuda")
 DOINGS = {"accelerator": ON_GPU, "cpu": DOING.format(device="cpu")}
 REDUCED = {"float16", "bfloat16"}
+LINEAR_LAYERS = ["fc1", "fc2", "fc3"]  # MNISTNet's Linear layers: a forward pass runs every one of them
 # Checks that look at the same kind of step make the same probe call (same seed): the harness runs it once.
 
 
@@ -71,9 +72,19 @@ THE_STEP = ("The step is: optimizer.zero_grad(); forward and loss under torch.au
             "scaler.scale(loss).backward(); scaler.step(optimizer); scaler.update().")
 
 
+def every_weight(out: dict) -> None:
+    """Fail unless the model's state after the step holds every tensor the grader sent (the student's reply)."""
+    __tracebackhide__ = True
+    after = sorted(out["after"]) if isinstance(out["after"], dict) else []
+    expect(after == sorted(out["before"]), f"After amp_train_step the model's state holds {after}; the model the "
+                                           f"grader gave it holds {sorted(out['before'])}. The step must leave the "
+                                           "model whole.")
+
+
 def stepped(out: dict) -> None:
     """Fail unless the step moved the weights away from the start the grader sent (a step that did nothing)."""
     __tracebackhide__ = True
+    every_weight(out)
     moved = [key for key, value in out["before"].items()
              if key in out["after"] and not out["after"][key].equal(value)]
     expect(moved, f"After amp_train_step every weight is exactly where it started: the step never updated the "
@@ -86,6 +97,8 @@ def flat(tensors: dict) -> np.ndarray:
 
 def update_error(out: dict, factor: float = 1.0) -> float:
     """How far the step's update is from `factor` times the lesson's step from the same start, as a fraction."""
+    __tracebackhide__ = True
+    every_weight(out)
     before = flat(out["before"])
     update, ref_update = flat(out["after"]) - before, factor * (flat(out["reference"]["params"]) - before)
     if not np.all(np.isfinite(update)):
@@ -103,10 +116,15 @@ def grads(found: dict) -> np.ndarray | None:
 @pytest.mark.parametrize("where", ["accelerator", "cpu"])
 def test_forward_runs_in_reduced_precision(run, where):
     out = run("amp_step", doing=DOINGS[where], seed=31, where=where)
-    dtypes = out["dtypes"]
+    dtypes = out["dtypes"] if isinstance(out["dtypes"], dict) else {}
     if not dtypes:
         no_error(out)
         fail("amp_train_step never ran the model's forward pass.")
+    skipped = [name for name in LINEAR_LAYERS if name not in dtypes]
+    if skipped:
+        no_error(out)
+        fail(f"amp_train_step's forward pass ran the Linear layers {sorted(dtypes)} but not {skipped}: run the "
+             "whole model, model(inputs), under autocast.")
     full = sorted(name for name, dtype in dtypes.items() if dtype not in REDUCED)
     on = "a GPU (float16)" if where == "accelerator" else "the CPU (bfloat16)"
     expect(not full, f"The Linear layers {full} ran in {dtypes[full[0]] if full else ''}: the forward pass was not "
@@ -156,7 +174,8 @@ def test_optimizer_steps_through_the_scaler(run):
                          f"update: scaler.step(optimizer) unscales the gradients, then steps. {THE_STEP}")
     overflow = run("amp_step", doing=ON_GPU, seed=35, where="accelerator", inject_inf=True)
     no_error(overflow)
-    changed = [k for k, v in overflow["after"].items() if not v.equal(overflow["before"][k])]
+    every_weight(overflow)
+    changed = [k for k, v in overflow["before"].items() if not overflow["after"][k].equal(v)]
     expect(not changed, f"A step whose gradients overflowed to inf changed the weights {changed}: it must be skipped. "
                         + ("" if "scaler.step" in overflow["events"] else bypass))
 

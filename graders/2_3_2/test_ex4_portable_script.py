@@ -12,6 +12,7 @@ pytestmark = pytest.mark.exercise("2_3_2.ex4")
 
 CALL = "train_portable(model, optimizer, criterion, loader, epochs={epochs}, checkpoint_path)"
 WHERE = {"cpu": "on a machine without a GPU", "accelerator": "on a GPU"}
+LINEAR_LAYERS = ["fc1", "fc2", "fc3"]  # MNISTNet's Linear layers: a forward pass runs every one of them
 NO_MAP_LOCATION = ("resuming {where} from a checkpoint written {other} failed: {error}. Load checkpoints with "
                    "map_location=device, so the file resumes on whichever device this run has.")
 
@@ -30,6 +31,8 @@ def losses_of(values, count: int, doing: str) -> list[float]:
     for value in values:
         if isinstance(value, dict):
             fail(f"{doing} returned {value.get('repr') or 'a tensor'} among its losses: return floats (loss.item()).")
+        expect(isinstance(value, (int, float)) and not isinstance(value, bool),
+               f"{doing} returned {value!r} among its losses: return floats (loss.item()).")
     expect(len(values) == count, f"{doing} returned {len(values)} losses {fmt(values)}; expected {count}, one per "
                                  "epoch it trained.")
     return [float(v) for v in values]
@@ -85,6 +88,9 @@ def test_gpu_run_uses_mixed_precision(run):
                                        "detect the device (get_device()) and move the model there.")
     expect(all(e.get("inputs") == "cuda" for e in out["events"]), "The batches did not all reach the model on the "
                                                                    "GPU: move each batch inside the loop.")
+    skipped = [name for name in LINEAR_LAYERS if name not in out["dtypes"]]
+    expect(not skipped, f"On the GPU train_portable never ran the Linear layers {skipped}: train the model it is "
+                        "given, a batch at a time, model(inputs).")
     full = sorted(name for name, dtype in out["dtypes"].items() if dtype != "float16")
     expect(not full, f"On the GPU the layers {full} ran in float32: use torch.autocast(device.type) for forward and "
                      "loss when device.type == 'cuda'.")

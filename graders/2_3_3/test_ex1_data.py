@@ -52,5 +52,8 @@ def test_validation_is_disjoint_from_training(run):
     if "overlap" in out:
         expect(out["overlap"] == 0, f"{out['overlap']} images are in both the training and the validation split: "
                                     "cut the validation set from the training images with random_split.")
+    sizes = out["sizes"]
+    expect(isinstance(sizes, list) and len(sizes) == 3 and all(type(n) is int for n in sizes),
+           f"get_dataloaders' train/val/test sizes came back as {sizes!r}: three loaders, one size each.")
     expect(sum(out["sizes"][:2]) == 60000, f"train + val hold {sum(out['sizes'][:2])} images, not the 60 000 "
                                            "training images split in two.")

@@ -30,7 +30,9 @@ def test_any_cuda_device_counts_as_the_gpu(run):
               device_name="cuda:0")
     no_error(out, "time_epoch(..., device=torch.device('cuda:0'))")
     events = out["events"]
-    last_step = len(events) - 1 - events[::-1].index("step") if "step" in events else 0
+    expect("step" in events, f"With device=torch.device('cuda:0') time_epoch made no optimizer steps; one epoch over "
+                             f"this loader is {out['batches']} steps.")
+    last_step = len(events) - 1 - events[::-1].index("step")
     expect("synchronize" in events[last_step:],
            "With device=torch.device('cuda:0') time_epoch did not wait for the GPU: 'cuda:0' is a CUDA device too. "
            "Test device.type == 'cuda', not device == torch.device('cuda').")
@@ -86,6 +88,9 @@ def test_overflowing_steps_back_off_like_the_lessons_step(run):
            f"Starting from a scale of 2**24, the scale after each step was {got['scales']}; the lesson's step gives "
            f"{ref['scales']} (halved after each overflowing step, which is skipped). Use "
            "scaler.scale(loss).backward(), scaler.step(optimizer), scaler.update() once per step.")
+    expect(isinstance(got["losses"], list) and len(got["losses"]) == len(ref["losses"]),
+           f"amp_train_step was called for {len(ref['losses'])} steps, but {got['losses']!r} came back as their "
+           "losses: one loss per step.")
     losses = [v if isinstance(v, float) else float("nan") for v in got["losses"]]
     expect(np.allclose(losses, ref["losses"], rtol=2e-2),
            f"Losses over 6 steps {fmt(losses)}; the lesson's step gives {fmt(ref['losses'])}.")
