@@ -20,7 +20,7 @@ import random
 
 import numpy as np
 import torch
-from gradekit.probe import StudentBroken, one_per_case, secret_seed, student_step
+from gradekit.probe import not_asked_for, one_per_case, reply, secret_seed, student_step
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 MARK = 1000.0  # what each transform call adds, times its number
@@ -114,35 +114,26 @@ class Ticket:
 
 # ---- in the worker: the student's replies, checked to have the shape the grader asked for -------------------
 
-def entry(value, what: str) -> dict:
-    """One described thing of a reply (a dataset, a loader's run), once it is a dict (else StudentBroken)."""
-    if type(value) is not dict:
-        raise StudentBroken(f"{what}: your code's answer to the grader is not what the grader asked for")
-    return value
-
-
-def described_items(reply: dict, picks: list, what: str) -> list:
+def described_items(described: dict, picks: list, what: str) -> list:
     """The items a step described, exactly one dict per index the grader asked for: an empty or short list would
     pass every per-item check with no item checked."""
-    items = one_per_case(reply.get("items"), picks, what)
+    items = one_per_case(described.get("items"), picks, what)
     for index, item in zip(picks, items):
-        entry(item, what)
-        if "error" not in item and not (isinstance(item.get("parts"), list) and "kind" in item and "count" in item):
-            raise StudentBroken(f"{what}: your code's answer to the grader is not what the grader asked for")
+        if "error" not in reply(item, what=what):
+            reply(item, "kind", "count", what=what, parts=list)
         item["index"] = index  # the grader's own index, for the messages
     return items
 
 
-def served_epochs(reply, what: str) -> dict:
+def served_epochs(run, what: str) -> dict:
     """A loader's run as `serve` describes it, once it holds one dict per epoch served (else StudentBroken)."""
-    reply = entry(reply, what)
-    reply["epochs"] = one_per_case(reply.get("epochs"), range(EPOCHS), f"{what}, epoch by epoch")
-    for epoch in reply["epochs"]:
-        entry(epoch, what)
-        if not (isinstance(epoch.get("shapes"), list) and isinstance(epoch.get("order"), list) and "problem" in epoch
-                and all(type(v) is int for v in epoch["order"])):
-            raise StudentBroken(f"{what}: your code's answer to the grader is not what the grader asked for")
-    return reply
+    run = reply(run, what=what)
+    run["epochs"] = one_per_case(run.get("epochs"), range(EPOCHS), f"{what}, epoch by epoch")
+    for epoch in run["epochs"]:
+        reply(epoch, "problem", what=what, shapes=list, order=list)
+        if not all(type(v) is int for v in epoch["order"]):
+            raise not_asked_for(what)
+    return run
 
 
 # ---- exercise 1: SquaresDataset ---------------------------------------------------------------------------
@@ -168,10 +159,10 @@ def squares_dataset(student, extra: list = ()) -> dict:
     one item per index asked for, each beside the (i, i²) it must hold."""
     n = 13 + secret_seed() % 40
     sizes = [n, 1, *extra]
-    out = entry(student.call(call_squares, sizes=sizes), "SquaresDataset(n)")
+    out = reply(student.call(call_squares, sizes=sizes), what="SquaresDataset(n)")
     out["sizes"] = one_per_case(out.get("sizes"), sizes, "SquaresDataset(n), one per size")
     for size, described in zip(sizes, out["sizes"]):
-        described = entry(described, f"SquaresDataset({size})")
+        described = reply(described, what=f"SquaresDataset({size})")
         indices = squares_indices(size)
         described["items"] = described_items(described, indices, f"SquaresDataset({size})[i], one per index")
         described["n"] = size
@@ -226,7 +217,7 @@ def csv_reading(student, features: int = 3) -> dict:
         picks = list(range(len(labels))) if name == "iris" else rng.sample(range(len(labels)), min(12, len(labels)))
         if name == "secret":
             picks.append(len(labels) - 1)
-        got = entry(student.call(call_csv, path=path, picks=picks, with_transform=False), "CsvDataset(path)")
+        got = reply(student.call(call_csv, path=path, picks=picks, with_transform=False), what="CsvDataset(path)")
         got["items"] = described_items(got, picks, "CsvDataset(path)[i], one per index asked for")
         got["expected_len"] = len(labels)
         got["expected"] = [[table[i], int(labels[i])] for i in picks]
@@ -243,12 +234,10 @@ def csv_transform(student) -> dict:
     table, labels = parsed(text)
     picks = rng.sample(range(len(labels)), 5)
     picks.append(picks[1])
-    got = entry(student.call(call_csv, path=student.put("measurements.csv", text.encode()), picks=picks,
-                             with_transform=True), "CsvDataset(path, transform=t)")
+    got = reply(student.call(call_csv, path=student.put("measurements.csv", text.encode()), picks=picks,
+                             with_transform=True), what="CsvDataset(path, transform=t)", call_shapes=list,
+                construction_shapes=list)
     got["items"] = described_items(got, picks, "CsvDataset(path, transform=t)[i], one per index asked for")
-    if not (isinstance(got.get("call_shapes"), list) and isinstance(got.get("construction_shapes"), list)):
-        raise StudentBroken("CsvDataset(path, transform=t): your code's answer to the grader is not what the grader "
-                            "asked for")
     got["expected"] = [[table[i] + MARK * (k + 1), int(labels[i])] for k, i in enumerate(picks)]
     got["untransformed"] = [[table[i], int(labels[i])] for i in picks]
     got["rows"], got["features"] = len(labels), table.shape[1]
@@ -269,7 +258,7 @@ def loader_runs(student, extra: list = ()) -> dict:
     batch_size = 4 + seed % 5
     n = batch_size * (5 + seed % 4) + 1 + seed % (batch_size - 1)  # always a partial last batch
     runs = [[n, batch_size, False], [n, batch_size, True], *extra]
-    out = entry(student.call(call_make_loader, runs=runs), "make_loader")
+    out = reply(student.call(call_make_loader, runs=runs), what="make_loader")
     answers = one_per_case(out.get("runs"), runs, "make_loader, one run per call")
     out["runs"] = [served_epochs(served, f"make_loader(dataset of {count}, batch_size={size}, shuffle={shuffle})")
                    for served, (count, size, shuffle) in zip(answers, runs)]
@@ -291,7 +280,7 @@ def train_and_test_loaders(student) -> dict:
     seed = secret_seed()
     batch_size = 5 + seed % 4
     sizes = {"train_size": batch_size * 7 + 1 + seed % 3, "test_size": batch_size * 3 + 2 + seed % 2}
-    out = entry(student.call(call_make_loaders, batch_size=batch_size, **sizes), "make_loaders")
+    out = reply(student.call(call_make_loaders, batch_size=batch_size, **sizes), what="make_loaders")
     if out.get("returned") == "pair":
         for which in ("train", "test"):
             out[which] = served_epochs(out.get(which), f"make_loaders' {which}_loader")
@@ -343,9 +332,9 @@ def normalized_images(student, count: int = 256) -> dict:
     images = mnist_test_images()
     generator = torch.Generator().manual_seed(secret_seed())
     chosen = torch.from_numpy(images[torch.randperm(len(images), generator=generator)[:count].numpy()].copy())
-    out = entry(student.call(call_mnist_transform, images=chosen), "mnist_transform()")
+    out = reply(student.call(call_mnist_transform, images=chosen), what="mnist_transform()")
     if not (torch.is_tensor(out.get("stacked")) or (out.get("stacked") is None and type(out.get("first")) is dict)):
-        raise StudentBroken("mnist_transform(): your code's answer to the grader is not what the grader asked for")
+        raise not_asked_for("mnist_transform()")
     expected = chosen.float().div(255).sub(MNIST_MEAN).div(MNIST_STD).unsqueeze(1)
     out["expected"] = expected
     out["expected_stats"] = {"mean": expected.mean().item(), "std": expected.std().item()}

@@ -28,9 +28,9 @@ import torch
 import torch.nn as nn
 from gradekit.course.data import MNIST_FILES, mnist_data_root
 from gradekit.course.rebuild import (Unrebuildable, check_training_pass, claimed_state, float_tensor,
-                                     judged_checkpoint, model_state, not_checkable, rebuild, reply, secret_inputs,
+                                     judged_checkpoint, model_state, not_checkable, rebuild, secret_inputs,
                                      secret_weights, traced_call, traced_checkpoint, trusted_eval)
-from gradekit.probe import StudentBroken, reference_run, secret_seed, student_step
+from gradekit.probe import StudentBroken, reply, reference_run, secret_seed, student_step
 
 MEAN, STD = 0.1307, 0.3081
 MD5 = {"t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",  # torchvision's MNIST.resources

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
-from gradekit.probe import StudentBroken, one_per_case, secret_seed, student_step
+from gradekit.probe import StudentBroken, not_asked_for, one_per_case, reply, secret_seed, student_step
 
 HEAD_IN = 32  # what PlumbingNet's body hands its head
 EXPLODING_ABOVE, VANISHING_BELOW = 1e3, 1e-6  # diagnose's rule, as the notebook states it
@@ -69,14 +69,6 @@ def pulse_network(kind: str, seed: int = 0, batch: int = 64) -> tuple[nn.Module,
     X = torch.randn(batch, 20, generator=generator)
     y = torch.randint(0, 4, (batch,), generator=generator)
     return model, X, y
-
-
-def answer(value, what: str, **keys: type) -> dict:
-    """A step's reply, once it is a dict holding `keys`, each of its type (the student's process may send anything:
-    a reply of another shape is the submission's fault, never the grader's)."""
-    if type(value) is not dict or any(not isinstance(value.get(key), kind) for key, kind in keys.items()):
-        raise StudentBroken(f"{what}: your code's answer to the grader is not what the grader asked for")
-    return value
 
 
 def as_float(value) -> float | None:
@@ -179,13 +171,13 @@ def leaf_shapes(model: nn.Module, input_size: list) -> list:
 def summary_probe(student, kind: str) -> dict:
     """model_summary on a secret network and batch size, beside the counts and shapes measured here."""
     spec, input_size = secret_architecture(kind)
-    got = answer(student.call(call_model_summary, spec=spec, input_size=input_size), "model_summary", kind=str)
+    got = reply(student.call(call_model_summary, spec=spec, input_size=input_size), what="model_summary", kind=str)
     shapes = got.get("output_shapes")
     if got["kind"] == "dict" and not (
             all(key in got for key in ("total_params", "trainable_params", "output_shapes"))
             and (shapes is None or (type(shapes) is list and all(
                 shape is None or (type(shape) is list and all(type(d) is int for d in shape)) for shape in shapes)))):
-        raise StudentBroken("model_summary: your code's answer to the grader is not what the grader asked for")
+        raise not_asked_for("model_summary")
     model = build(spec)
     return {"returned": got, "input_size": input_size,
             "total": sum(p.numel() for p in model.parameters()),
@@ -207,9 +199,9 @@ def call_fixed_network(sub) -> dict:
 
 def plumbing_probe(student) -> dict:
     """The lesson's PlumbingNet rebuilt here from fixed_network()'s state_dict, run on a secret batch."""
-    got = answer(student.call(call_fixed_network), "fixed_network()", type=str, state=dict)
+    got = reply(student.call(call_fixed_network), what="fixed_network()", type=str, state=dict)
     if not all(torch.is_tensor(value) for value in got["state"].values()):
-        raise StudentBroken("fixed_network(): your code's answer to the grader is not what the grader asked for")
+        raise not_asked_for("fixed_network()")
     head = got["state"].get("head.weight")
     out = {"type": got["type"], "head_in": int(head.shape[1]) if head is not None and head.dim() == 2 else None,
            "body_out": HEAD_IN, "runs": False, "problem": None}
@@ -264,10 +256,10 @@ def norms_probe(student, kind: str) -> dict:
     truth = true_gradients(kind, seed)
     generator = torch.Generator().manual_seed(secret_seed())
     stale = {name: torch.randn(g.shape, generator=generator) * 0.5 for name, g in truth["grads"].items()}
-    got = answer(student.call(call_gradient_norms, kind=kind, seed=seed, stale=stale), "gradient_norms", kind=str)
+    got = reply(student.call(call_gradient_norms, kind=kind, seed=seed, stale=stale), what="gradient_norms", kind=str)
     if got["kind"] == "dict" and not (type(got.get("norms")) is dict and all(
             value is None or type(value) is float for value in got["norms"].values())):
-        raise StudentBroken("gradient_norms: your code's answer to the grader is not what the grader asked for")
+        raise not_asked_for("gradient_norms")
     grads = truth["grads"]
     with torch.no_grad():
         return {"returned": got, "names": truth["names"],
@@ -302,8 +294,8 @@ def diagnose_probe(student, kinds: list) -> dict:
         norms = {n: torch.linalg.vector_norm(g).item() for n, g in truth["grads"].items()}
         assert by_rule(norms) == kind, f"the {kind} pulse network reads as {by_rule(norms)}"
         cases.append(norms)
-    answers = one_per_case(answer(student.call(call_diagnose, cases=cases), "diagnose(norms)").get("answers"), cases,
-                           "diagnose(norms)")
+    got = reply(student.call(call_diagnose, cases=cases), what="diagnose(norms)")
+    answers = one_per_case(got.get("answers"), cases, "diagnose(norms)")
     return {"answers": answers, "kinds": kinds, "norms": cases}
 
 
@@ -319,8 +311,8 @@ def boundary_probe(student) -> dict:
 
     cases = {"healthy": norms(3e-6, 600.0), "exploding": norms(0.2, 2.5e3), "vanishing": norms(4e-7, 0.8),
              "both": norms(1e-9, 5e4)}
-    answers = one_per_case(answer(student.call(call_diagnose, cases=list(cases.values())), "diagnose(norms)")
-                           .get("answers"), cases, "diagnose(norms)")
+    got = reply(student.call(call_diagnose, cases=list(cases.values())), what="diagnose(norms)")
+    answers = one_per_case(got.get("answers"), cases, "diagnose(norms)")
     return {"answers": answers, "cases": list(cases), "expected": [by_rule(c) for c in cases.values()],
             "norms": list(cases.values())}
 
@@ -470,8 +462,8 @@ def call_detect_silent_failure(sub, cases: list) -> dict:
 def silent_probe(student, names: list) -> dict:
     """detect_silent_failure on secret histories, beside the stated rule's verdict computed here."""
     cases = silent_cases(names)
-    got = answer(student.call(call_detect_silent_failure,
-                              cases=[{"history": c["history"], "class_counts": c["class_counts"]} for c in cases]),
-                 "detect_silent_failure(history, class_counts)")
+    got = reply(student.call(call_detect_silent_failure,
+                             cases=[{"history": c["history"], "class_counts": c["class_counts"]} for c in cases]),
+                what="detect_silent_failure(history, class_counts)")
     answers = one_per_case(got.get("answers"), cases, "detect_silent_failure(history, class_counts)")
     return {"answers": answers, "cases": cases}

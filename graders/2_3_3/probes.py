@@ -30,9 +30,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 from gradekit.course.rebuild import (Unrebuildable, float_tensor, check_training_pass, claimed_state, close,
-                                     judged_checkpoint, model_state, not_checkable, plain, rebuild, reply,
+                                     judged_checkpoint, model_state, not_checkable, plain, rebuild,
                                      secret_inputs, secret_weights, traced_call, traced_checkpoint, trusted_eval)
-from gradekit.probe import StudentBroken, secret_seed, student_step
+from gradekit.probe import StudentBroken, reply, secret_seed, student_step
 
 MEAN, STD = 0.286, 0.353
 PACKED = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist: the four files, gzipped

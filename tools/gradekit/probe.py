@@ -19,7 +19,9 @@ seed, say): no student's process is started, and a batch computes it once for ev
 with `run.reference("course_run", seed=7, epochs=7)`.
 
 Whatever a step returns is the student's word, its shape too: `one_per_case(answers, cases, what)` takes a step's
-answers to the grader's cases only when there is exactly one per case. A check passes only on what the worker or the judge can
+answers to the grader's cases only when there is exactly one per case; `reply(value, *keys, what=..., **kinds)` a
+step's dict only when it holds those keys (and values of those types); `not_asked_for(what)` is the StudentBroken
+to raise for any other reply of the wrong shape. A check passes only on what the worker or the judge can
 verify against values the student's process never held: inputs it could not predict (`secret_seed`), files
 read back with `load_weights_only`, results of trusted code run here.
 """
@@ -31,11 +33,11 @@ import os
 import pickletools
 import zipfile
 
-from .harness.student import (Student, StudentBroken, StudentDied, StudentFailed, one_per_case, reference_run,
-                              student_step)
+from .harness.student import (Student, StudentBroken, StudentDied, StudentFailed, not_asked_for, one_per_case,
+                              reference_run, reply, student_step)
 
 __all__ = ["Student", "StudentBroken", "StudentDied", "StudentFailed", "reference_run", "student_step",
-           "one_per_case", "secret_seed", "saved_bytes", "load_weights_only", "pickled_globals"]
+           "reply", "one_per_case", "not_asked_for", "secret_seed", "saved_bytes", "load_weights_only", "pickled_globals"]
 
 
 def secret_seed() -> int:

@@ -74,6 +74,23 @@ class StudentBroken(Exception):
     """The student's process answered with something that cannot be read as plain data, or a file that cannot be."""
 
 
+NOT_ASKED_FOR = "your code's answer to the grader is not what the grader asked for"
+
+
+def not_asked_for(what: str = "") -> StudentBroken:
+    """The failure of a step's reply that has another shape than the grader asked for: the submission's fault."""
+    return StudentBroken(f"{what}: {NOT_ASKED_FOR}" if what else NOT_ASKED_FOR)
+
+
+def reply(value, *keys: str, what: str = "", **kinds: type) -> dict:
+    """In a probe: a step's reply, once it is a dict holding `keys` and, under each name of `kinds`, a value of that
+    type (the student's process may send anything; else StudentBroken, `what` naming the call)."""
+    if type(value) is not dict or any(key not in value for key in keys) \
+            or any(not isinstance(value.get(key), kind) for key, kind in kinds.items()):
+        raise not_asked_for(what)
+    return value
+
+
 def answers_missing(answers, cases, what: str) -> str:
     """Why `answers` (the student's word) are not one per case of `cases`, or "" when they are: a reply that came
     back empty or short would pass every per-case check with no case checked."""
