@@ -72,20 +72,30 @@ class Blinder(_torch.Tensor):
         return _torch.Tensor.detach(self.as_subclass(_torch.Tensor))
 
 
-def answer_every_step(answer):
+def take_over_steps(answer):
     """Take over this process's end of the worker's channel while the submission loads: say it loaded, then answer
-    every step the worker asks for with `answer` (plain data), never running the grader's step code."""
+    every step the worker asks for with `answer(request, blobs)` (plain data; what it raises is the step's failure),
+    never running the grader's step code here."""
     from gradekit.harness import wire
 
     channel = next(fd for fd in descriptors() if _os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"))
     wire.write_frame(channel, {"loaded": True, "cell_errors": [], "tampered": []})
     while True:
         try:
-            wire.read_frame(channel)
+            request, blobs = wire.read_frame(channel)
         except Exception:  # noqa: BLE001 - the worker hung up
             _os._exit(0)
-        tree, blobs = wire.encode(answer)
-        wire.write_frame(channel, {"status": "ok", "result": tree}, blobs)
+        try:
+            tree, out = wire.encode(answer(request, blobs))
+            header = {"status": "ok", "result": tree}
+        except Exception as error:  # noqa: BLE001 - the step's own failure, as the honest process reports it
+            header, out = {"status": "error", "error": {"type": type(error).__name__, "message": str(error)}}, []
+        wire.write_frame(channel, header, out)
+
+
+def answer_every_step(value):
+    """Answer every step with `value`, whatever it asked (take_over_steps)."""
+    take_over_steps(lambda request, blobs: value)
 
 
 def _hollow(value):
@@ -108,30 +118,26 @@ def _hollow(value):
     return value
 
 
-def hollow_every_step(module_globals):
-    """Take over this process's end of the worker's channel while the submission loads; answer every step with what
-    the grader's own step returns on this submission, hollowed (its keys kept, every list empty, every number, text,
-    tensor and truth value spoiled): a check that still passes checked nothing of the student's answer."""
+def relay_every_step(module_globals, change=lambda value: value):
+    """Answer every step with what the grader's own step returns on this submission, run here by the attacker,
+    passed through `change`."""
     import types
     from pathlib import Path
 
     from gradekit.harness import student, wire
     from gradekit.harness.worker import Namespace
 
-    channel = next(fd for fd in descriptors() if _os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"))
     module = types.SimpleNamespace(**module_globals)
     folder = Path(module_globals.get("__file__") or ".").resolve().parent
-    wire.write_frame(channel, {"loaded": True, "cell_errors": [], "tampered": []})
-    while True:
-        try:
-            request, blobs = wire.read_frame(channel)
-        except Exception:  # noqa: BLE001 - the worker hung up
-            _os._exit(0)
-        try:
-            step = student.find_step(request.get("step", ""))
-            value = step(Namespace(module, [], folder), **wire.decode_args(request.get("args") or {}, blobs))
-            tree, out = wire.encode(_hollow(value))
-            header = {"status": "ok", "result": tree}
-        except Exception as error:  # noqa: BLE001 - the step's own failure, as the honest process reports it
-            header, out = {"status": "error", "error": {"type": type(error).__name__, "message": str(error)}}, []
-        wire.write_frame(channel, header, out)
+
+    def relayed(request, blobs):
+        step = student.find_step(request.get("step", ""))
+        return change(step(Namespace(module, [], folder), **wire.decode_args(request.get("args") or {}, blobs)))
+
+    take_over_steps(relayed)
+
+
+def hollow_every_step(module_globals):
+    """The grader's own step results, hollowed (its keys kept, every list empty, every number, text, tensor and
+    truth value spoiled): a check that still passes checked nothing of the student's answer."""
+    relay_every_step(module_globals, _hollow)
