@@ -15,7 +15,7 @@ import traceback
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from gradekit.probe import one_per_case, secret_seed, student_step
+from gradekit.probe import drawn_apart, one_per_case, secret_seed, student_step
 
 DECOY_OFFSET = 1000.0  # what the decoy layer adds when it is called as linear(x)
 
@@ -312,12 +312,23 @@ def raw_networks_loaded(student, networks: list) -> list:
 def mlp_values(student, sizes: list) -> dict:
     """make_mlp(sizes) with secret weights on secret inputs; the grader's MLP and its usual wrong readings."""
     generator = secret_generator()
-    weights, inputs = linear_layers(generator, sizes), draw(generator, 8, sizes[0])
+
+    def secret_case():
+        weights = linear_layers(generator, sizes)
+        return draw(generator, 8, sizes[0]), weights
+
+    inputs, weights = drawn_apart(secret_case, lambda case: stack(*case), lambda case: mlp_mistakes(*case))
     out = student.call(call_make_mlp, sizes=sizes, weights=weights, inputs=inputs)
     kinds = [["Linear", a, b] for a, b in zip(sizes[:-1], sizes[1:])]
     expected_layers = [layer for pair in zip(kinds, [["ReLU", None, None]] * len(kinds)) for layer in pair][:-1]
     return {**out, "expected": stack(inputs, weights), "relu_last": stack(inputs, weights, relu_last=True),
             "no_relu": stack(inputs, weights, relu_between=False), "expected_layers": expected_layers}
+
+
+def mlp_mistakes(inputs, weights: list) -> list:
+    """What an MLP gives with a ReLU after the last layer, and (with a hidden layer) with no ReLU between layers."""
+    relu_last = stack(inputs, weights, relu_last=True)
+    return [relu_last] + ([stack(inputs, weights, relu_between=False)] if len(weights) > 2 else [])
 
 
 def residual_block(student, dim: int) -> dict:

@@ -37,12 +37,28 @@ from .harness.student import (Student, StudentBroken, StudentDied, StudentFailed
                               reference_run, reply, student_step)
 
 __all__ = ["Student", "StudentBroken", "StudentDied", "StudentFailed", "reference_run", "student_step",
-           "reply", "one_per_case", "not_asked_for", "secret_seed", "saved_bytes", "load_weights_only", "pickled_globals"]
+           "reply", "one_per_case", "not_asked_for", "secret_seed", "drawn_apart", "saved_bytes", "load_weights_only",
+           "pickled_globals"]
 
 
 def secret_seed() -> int:
     """A seed the student's process cannot know or rebuild: drawn here, after it was forked."""
     return int.from_bytes(os.urandom(4), "little") & 0x7FFFFFFF
+
+
+def drawn_apart(draw, answer, wrong_answers, *, margin: float = 1e-2, tries: int = 500):
+    """A secret case `draw()` whose right answer lies `margin` away from each wrong one: no mistake passes by luck.
+
+    `answer(case)` is the grader's tensor; `wrong_answers(case)` the tensors the mistakes the check names would give
+    on the same case (a ReLU after the last layer, say, gives the right answer whenever no output is negative).
+    """
+    for _ in range(tries):
+        case = draw()
+        right = answer(case)
+        if all(wrong.shape != right.shape or float((wrong - right).abs().max()) > margin
+               for wrong in wrong_answers(case)):
+            return case
+    raise AssertionError(f"no case in {tries} draws sets the right answer {margin} apart from every wrong one")
 
 
 def saved_bytes(obj) -> bytes:

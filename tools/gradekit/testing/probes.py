@@ -34,6 +34,9 @@ class InProcess:
     def __init__(self, module):
         self.module = module
 
-    def attempt(self, step, /, **args):
+    def call(self, step, /, **args):
         args = wire.decode_args(*wire.encode(args))
-        return wire.to_torch(wire.decode(*wire.encode(step(self.module, **args)))), None
+        return wire.to_torch(wire.decode(*wire.encode(step(self.module, **args))))
+
+    def attempt(self, step, /, **args):
+        return self.call(step, **args), None
