@@ -169,3 +169,16 @@ def test_answers_count_only_when_there_is_one_per_case(answers):
         one_per_case(answers, cases, "count_parameters(model)")
     assert each_case(("x", "y"), cases, "f") == [("x", cases[0]), ("y", cases[1])]
     assert one_per_case(["x", "y"], cases, "f") == ["x", "y"]
+
+
+def test_a_secret_case_is_redrawn_until_each_wrong_answer_stands_apart():
+    """drawn_apart skips the draws on which a named mistake gives the right answer (a ReLU after the last layer on
+    outputs that are all positive) and refuses to go on when no draw separates them."""
+    from gradekit.probe import drawn_apart
+
+    draws = iter([torch.tensor([1.0, 2.0]), torch.tensor([0.5, 0.001]), torch.tensor([1.0, -0.5])])
+    case = drawn_apart(lambda: next(draws), lambda x: x, lambda x: [torch.relu(x)])
+    assert case.tolist() == [1.0, -0.5]
+    with pytest.raises(AssertionError, match="no case in 3 draws"):
+        drawn_apart(lambda: torch.ones(2), lambda x: x, lambda x: [torch.relu(x)], tries=3)
+    assert drawn_apart(lambda: torch.ones(2), lambda x: x, lambda x: [torch.ones(3)]).tolist() == [1.0, 1.0]
