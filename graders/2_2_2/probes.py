@@ -30,7 +30,7 @@ from gradekit.course.data import MNIST_FILES, mnist_data_root
 from gradekit.course.rebuild import (Unrebuildable, check_training_pass, claimed_state, float_tensor,
                                      judged_checkpoint, model_state, not_checkable, rebuild, secret_inputs,
                                      secret_weights, traced_call, traced_checkpoint, trusted_eval)
-from gradekit.probe import StudentBroken, reply, reference_run, secret_seed, student_step
+from gradekit.probe import StudentBroken, drawn_apart, reply, reference_run, secret_seed, student_step
 
 MEAN, STD = 0.1307, 0.3081
 MD5 = {"t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",  # torchvision's MNIST.resources
@@ -172,16 +172,30 @@ def accuracy_values(student, count: int, correct: int) -> dict:
     """The student's accuracy on `count` secret rows of logits of which exactly `correct` have their largest logit
     at the target (and argmax over the wrong dimension would say something else)."""
     generator = torch.Generator().manual_seed(secret_seed())
-    logits = torch.randn(count, 10, generator=generator)
-    predicted = logits.argmax(dim=1)
-    targets = predicted.clone()
-    wrong = torch.randperm(count, generator=generator)[:count - correct]
-    targets[wrong] = (predicted[wrong] + torch.randint(1, 10, (len(wrong),), generator=generator)) % 10
+
+    def secret_case():
+        logits = torch.randn(count, 10, generator=generator)
+        predicted = logits.argmax(dim=1)
+        targets = predicted.clone()
+        wrong = torch.randperm(count, generator=generator)[:count - correct]
+        targets[wrong] = (predicted[wrong] + torch.randint(1, 10, (len(wrong),), generator=generator)) % 10
+        return logits, targets
+
+    logits, targets = drawn_apart(secret_case, lambda case: torch.tensor(correct / count),
+                                  lambda case: accuracy_mistakes(*case))
     out, error = student.attempt(call_accuracy, logits=logits, targets=targets)
     if error is not None:
         return {"error": f"{error.get('type', 'Error')}: {str(error.get('message', ''))[:300]}",
                 "expected": correct / count}
     return {**reply(out, "returned", "type"), "expected": correct / count}
+
+
+def accuracy_mistakes(logits: torch.Tensor, targets: torch.Tensor) -> list:
+    """What accuracy gives with argmax over the batch (dimension 0), where that is even comparable with the targets
+    (as many rows as classes): on some draws (about 1 in 10 000 with 10 rows) it counts exactly the right fraction."""
+    if logits.shape[0] != logits.shape[1]:
+        return []
+    return [(logits.argmax(dim=0) == targets).float().mean()]
 
 
 # ---- exercise 4: the classifier ----------------------------------------------------------------------------
