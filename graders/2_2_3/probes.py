@@ -105,9 +105,11 @@ def build(spec: list) -> nn.Module:
     return nn.Sequential(*modules)
 
 
-def secret_architecture(kind: str) -> tuple[list, list]:
-    """A network description and an input batch size nobody can predict: MNIST-sized images with a frozen first
-    layer, or (kind "nested") vectors through a Sequential inside a Sequential, with BatchNorm1d."""
+def secret_architecture(kind: str) -> tuple[list, list, list]:
+    """A network description and two input sizes of different batch sizes nobody can predict: MNIST-sized images
+    with a frozen first layer, or (kind "nested") vectors through a Sequential inside a Sequential, with BatchNorm1d.
+    Two batch sizes, so that an X-ray taken of a batch of one's own can match at most one of them (one batch size
+    drawn from eleven matched a size of one's own on 1 grading in 11)."""
     generator = torch.Generator().manual_seed(secret_seed())
 
     def pick(low: int, high: int) -> int:
@@ -117,11 +119,15 @@ def secret_architecture(kind: str) -> tuple[list, list]:
     if kind == "images":
         spec = [["flatten"], ["frozen", "linear", 784, first], ["relu"], ["linear", first, second], ["tanh"],
                 ["linear", second, 10]]
-        return spec, [batch, 1, 28, 28]
-    features = pick(6, 30)
-    spec = [["linear", features, first], ["bn", first], ["relu"],
-            [["linear", first, second], ["relu"], ["dropout", 0.2]], ["frozen", "linear", second, 3]]
-    return spec, [batch, features]
+        shape = [1, 28, 28]
+    else:
+        features = pick(6, 30)
+        spec = [["linear", features, first], ["bn", first], ["relu"],
+                [["linear", first, second], ["relu"], ["dropout", 0.2]], ["frozen", "linear", second, 3]]
+        shape = [features]
+    other = pick(3, 12)
+    other += other >= batch  # any batch size of 3 to 13 but the first one
+    return spec, [batch, *shape], [other, *shape]
 
 
 def plain_summary(returned) -> dict:
@@ -168,9 +174,8 @@ def leaf_shapes(model: nn.Module, input_size: list) -> list:
     return shapes
 
 
-def summary_probe(student, kind: str) -> dict:
-    """model_summary on a secret network and batch size, beside the counts and shapes measured here."""
-    spec, input_size = secret_architecture(kind)
+def summary_reply(student, spec: list, input_size: list) -> dict:
+    """model_summary on the described network and input size, once its reply has the shape asked for."""
     got = reply(student.call(call_model_summary, spec=spec, input_size=input_size), what="model_summary", kind=str)
     shapes = got.get("output_shapes")
     if got["kind"] == "dict" and not (
@@ -178,12 +183,22 @@ def summary_probe(student, kind: str) -> dict:
             and (shapes is None or (type(shapes) is list and all(
                 shape is None or (type(shape) is list and all(type(d) is int for d in shape)) for shape in shapes)))):
         raise not_asked_for("model_summary")
+    return got
+
+
+def summary_probe(student, kind: str) -> dict:
+    """model_summary on a secret network and batch size, beside the counts and shapes measured here; and `again`,
+    the same network's X-ray on a batch of another secret size, beside its shapes."""
+    spec, input_size, other_size = secret_architecture(kind)
+    got = summary_reply(student, spec, input_size)
+    again = summary_reply(student, spec, other_size)
     model = build(spec)
     return {"returned": got, "input_size": input_size,
             "total": sum(p.numel() for p in model.parameters()),
             "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad),
             "shapes": leaf_shapes(model, input_size),
-            "unbatched_shapes": [[1, *s[1:]] for s in leaf_shapes(model, input_size)]}
+            "unbatched_shapes": [[1, *s[1:]] for s in leaf_shapes(model, input_size)],
+            "again": {"returned": again, "input_size": other_size, "shapes": leaf_shapes(model, other_size)}}
 
 
 # ---- exercise 2: the plumbing -------------------------------------------------------------------------------
