@@ -20,7 +20,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from gradekit.course.simcuda import accelerator, cpu_only
-from gradekit.probe import one_per_case, secret_seed, student_step
+from gradekit.probe import drawn_apart, one_per_case, secret_seed, student_step
 
 CPU = torch.device("cpu")
 
@@ -282,18 +282,45 @@ def describe_answer(answer, error) -> dict:
             "device": str(device) if isinstance(device, torch.device) else repr(device)[:80]}
 
 
+DESCRIBE_DTYPES = ["float32", "int64", "float64", "bool", "float16"]
+
+
+def describe_cases(generator: torch.Generator, device: str, count: int) -> list:
+    """`count` tensors of secret shapes (rank 1 to 3, sizes 1 to 5) and dtypes on `device`, as cases."""
+    cases = []
+    for _ in range(count):
+        rank = int(torch.randint(1, 4, (1,), generator=generator))
+        cases.append({"shape": [int(d) for d in torch.randint(1, 6, (rank,), generator=generator)],
+                      "dtype": DESCRIBE_DTYPES[int(torch.randint(0, len(DESCRIBE_DTYPES), (1,), generator=generator))],
+                      "device": device})
+    return cases
+
+
+def describe_readings(cases: list) -> torch.Tensor:
+    """The (shape, dtype) a describe answers for each case, as numbers: the dtype's index, then the sizes (0 past
+    the rank)."""
+    return torch.tensor([[DESCRIBE_DTYPES.index(c["dtype"]), *c["shape"], *[0] * (3 - len(c["shape"]))]
+                         for c in cases], dtype=torch.float32)
+
+
+def one_reading_for_all(cases: list) -> list:
+    """What a describe answers that reads the dtype or the shape from anything but t (one dtype for every tensor,
+    the default float32 say, or one shape): it is right only where all the cases share it."""
+    if len(cases) < 2:
+        return []
+    return ([describe_readings([{**c, "dtype": dtype} for c in cases]) for dtype in DESCRIBE_DTYPES]
+            + [describe_readings([{**c, "shape": cases[0]["shape"]} for c in cases])])
+
+
 def described(student, count: int) -> dict:
     """describe on `count` tensors of secret shapes and dtypes on the CPU, and `count` more that live elsewhere (on
-    PyTorch's `meta` device, which holds no data: a device that is not the CPU on every machine, at no cost)."""
+    PyTorch's `meta` device, which holds no data: a device that is not the CPU on every machine, at no cost). Each
+    device's cases are redrawn until no one dtype and no one shape fits them all (about 1 draw in 100 would)."""
     generator = secret_generator()
-    dtypes = ["float32", "int64", "float64", "bool", "float16"]
     cases = []
     for device in ("cpu", "meta"):
-        for _ in range(count):
-            rank = int(torch.randint(1, 4, (1,), generator=generator))
-            cases.append({"shape": [int(d) for d in torch.randint(1, 6, (rank,), generator=generator)],
-                          "dtype": dtypes[int(torch.randint(0, len(dtypes), (1,), generator=generator))],
-                          "device": device})
+        cases += drawn_apart(lambda device=device: describe_cases(generator, device, count), describe_readings,
+                             one_reading_for_all, margin=0.5)
     answers = one_per_case(student.call(call_describe, cases=cases), cases, "describe(t)")
     return {device: [(a, c) for a, c in zip(answers, cases) if c["device"] == device] for device in ("cpu", "meta")}
 
