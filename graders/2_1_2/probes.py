@@ -9,7 +9,7 @@ the Series 1 math, gradients written by hand in float64: a second representation
 from __future__ import annotations
 
 import torch
-from gradekit.probe import one_per_case, secret_seed, student_step
+from gradekit.probe import drawn_apart, one_per_case, secret_seed, student_step
 
 # ---- shared -----------------------------------------------------------------------------------------------
 
@@ -211,19 +211,20 @@ def sgd_case(student, shapes: list, lr: float) -> dict:
 
 # ---- exercise 3 -------------------------------------------------------------------------------------------
 
-def secret_line(n: int) -> dict:
+def secret_line(n: int, generator: torch.Generator | None = None) -> dict:
     """Points near a secret line (float32), drawn here: the student's process gets the points, never the seed."""
-    generator = torch.Generator().manual_seed(secret_seed())
+    generator = generator or torch.Generator().manual_seed(secret_seed())
     w_true, b_true = (torch.rand(2, generator=generator, dtype=torch.float64) * 6 - 3).tolist()
     X = torch.rand(n, generator=generator) * 4 - 2
     y = (w_true * X + b_true + 0.1 * torch.randn(n, generator=generator)).to(torch.float32)
     return {"X": X, "y": y, "w_true": w_true, "b_true": b_true}
 
 
-def by_hand(X: torch.Tensor, y: torch.Tensor, lr: float, steps: int, clear: bool = True) -> dict:
+def by_hand(X: torch.Tensor, y: torch.Tensor, lr: float, steps: int, clear: bool = True, learns: str = "wb") -> dict:
     """Gradient descent on the mean squared error with the gradients written out (Series 1), in float64.
 
-    With clear=False the gradients are summed over the steps, as backward() does when nobody clears them."""
+    With clear=False the gradients are summed over the steps, as backward() does when nobody clears them; a
+    parameter not in `learns` stays at 0, as one the tape never reaches (a loss computed from w.data, say)."""
     X, y = X.to(torch.float64), y.to(torch.float64)
     w = b = 0.0
     kept_w = kept_b = 0.0
@@ -237,7 +238,7 @@ def by_hand(X: torch.Tensor, y: torch.Tensor, lr: float, steps: int, clear: bool
         else:
             kept_w, kept_b = kept_w + grad_w, kept_b + grad_b
         grads_w.append(kept_w)
-        w, b = w - lr * kept_w, b - lr * kept_b
+        w, b = (w - lr * kept_w if "w" in learns else w), (b - lr * kept_b if "b" in learns else b)
     return {"losses": torch.tensor(losses, dtype=torch.float64), "w": w, "b": b, "grads_w": grads_w}
 
 
@@ -265,9 +266,28 @@ def call_fit_line(sub, X: torch.Tensor, y: torch.Tensor, lr: float, steps: int) 
     return out
 
 
-def fit_line_case(student, n: int, lr: float, steps: int) -> dict:
-    """fit_line_raw on secret points; the grader's trajectory (cleared and never cleared) and best line, from here."""
-    data = secret_line(n)
+def end_point(run: dict) -> torch.Tensor:
+    """Where a run of `by_hand` ends: (w, b)."""
+    return torch.tensor([run["w"], run["b"]], dtype=torch.float64)
+
+
+def wrong_end_points(data: dict, lr: float, steps: int, short_by_a_step: bool) -> list:
+    """Where the fits the checks name as wrong end on these points: w or b never learning (the tape never reaches
+    it), gradients never cleared, and (`short_by_a_step`) the line from before the last step."""
+    X, y = data["X"], data["y"]
+    runs = [by_hand(X, y, lr, steps, learns="b"), by_hand(X, y, lr, steps, learns="w"),
+            by_hand(X, y, lr, steps, clear=False)] + ([by_hand(X, y, lr, steps - 1)] if short_by_a_step else [])
+    return [end_point(run) for run in runs]
+
+
+def fit_line_case(student, n: int, lr: float, steps: int, short_by_a_step: bool = False) -> dict:
+    """fit_line_raw on secret points; the grader's trajectory (cleared and never cleared) and best line, from here.
+
+    The points are redrawn until the grader's end point lies 1e-2 from the end of each wrong fit the checks name
+    (a line with w near 0 would let a w that never learns pass, about 1 draw in 2 400)."""
+    generator = torch.Generator().manual_seed(secret_seed())
+    data = drawn_apart(lambda: secret_line(n, generator), lambda d: end_point(by_hand(d["X"], d["y"], lr, steps)),
+                       lambda d: wrong_end_points(d, lr, steps, short_by_a_step))
     out, error = student.attempt(call_fit_line, X=data["X"], y=data["y"], lr=lr, steps=steps)
     if error is not None:
         return {"error": course_words(error), "raw": f"{error.get('type')}: {str(error.get('message'))[:300]}"}

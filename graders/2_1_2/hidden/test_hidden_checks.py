@@ -41,7 +41,8 @@ def test_fit_line_on_a_second_data_set(run):
     """fit_line_raw follows the grader's trajectory on other points, learning rate and step count, and returns
     the w and b its last step made."""
     doing = "fit_line_raw(X, y, lr=0.05, steps=25)"
-    out = returned_well(run("fit_line_case", doing=doing, n=12, lr=0.05, steps=25), 25, doing)
+    out = run("fit_line_case", doing=doing, n=12, lr=0.05, steps=25, short_by_a_step=True)
+    out = returned_well(out, 25, doing)
     judge_trajectory(out, doing)
     expect(abs(out["w"] - out["reference"]["w"]) <= 1e-4 * (1 + abs(out["reference"]["w"]))
            and abs(out["b"] - out["reference"]["b"]) <= 1e-4 * (1 + abs(out["reference"]["b"])),
