@@ -223,11 +223,15 @@ def draw(generator: torch.Generator, *shape: int, dtype=torch.float32) -> torch.
     return torch.randn(*shape, generator=generator).to(dtype)
 
 
-def linear_layers(generator, sizes: list) -> list:
-    """Secret [weight (out, in), bias (out,)] for each Linear layer through `sizes`, in order."""
+def linear_layers(generator, sizes: list, scaled: bool = False) -> list:
+    """Secret [weight (out, in), bias (out,)] for each Linear layer through `sizes`, in order. `scaled` draws each
+    weight with variance 2 / fan_in (He's scale for a ReLU network), so the values stay of one size however deep
+    the stack: unscaled, a deep stack's outputs reach the hundreds, and float32 rounding in another summation
+    order (another memory alignment is enough) then exceeds the checks' 1e-5."""
     tensors = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        tensors += [draw(generator, fan_out, fan_in), draw(generator, fan_out)]
+        weight = draw(generator, fan_out, fan_in)
+        tensors += [weight * (2 / fan_in) ** 0.5 if scaled else weight, draw(generator, fan_out)]
     return tensors
 
 
@@ -246,7 +250,13 @@ def stack(inputs, tensors: list, relu_between: bool = True, relu_last: bool = Fa
 def two_layer_net(student, sizes: list) -> dict:
     """The learner's TwoLayerNet with secret weights, on secret inputs; the grader's own two-layer math."""
     generator = secret_generator()
-    weights, inputs = linear_layers(generator, sizes), draw(generator, 8, sizes[0])
+
+    def secret_case():
+        weights = linear_layers(generator, sizes)
+        return draw(generator, 8, sizes[0]), weights
+
+    # a ReLU after fc2 (or none between the layers) must show: about 1 plain draw in 350 has no negative output
+    inputs, weights = drawn_apart(secret_case, lambda case: stack(*case), lambda case: mlp_mistakes(*case))
     out = student.call(call_two_layer_net, sizes=sizes, weights=weights, inputs=inputs)
     expected_shapes = sorted([list(w.shape) for w in weights])
     return {**out, "expected": stack(inputs, weights), "expected_shapes": expected_shapes}
@@ -309,12 +319,13 @@ def raw_networks_loaded(student, networks: list) -> list:
     return [raw_weights_loaded(student, sizes) for sizes in networks]
 
 
-def mlp_values(student, sizes: list) -> dict:
-    """make_mlp(sizes) with secret weights on secret inputs; the grader's MLP and its usual wrong readings."""
+def mlp_values(student, sizes: list, scaled: bool = False) -> dict:
+    """make_mlp(sizes) with secret weights (`scaled` as in linear_layers) on secret inputs; the grader's MLP and its
+    usual wrong readings."""
     generator = secret_generator()
 
     def secret_case():
-        weights = linear_layers(generator, sizes)
+        weights = linear_layers(generator, sizes, scaled)
         return draw(generator, 8, sizes[0]), weights
 
     inputs, weights = drawn_apart(secret_case, lambda case: stack(*case), lambda case: mlp_mistakes(*case))
@@ -334,7 +345,14 @@ def mlp_mistakes(inputs, weights: list) -> list:
 def residual_block(student, dim: int) -> dict:
     """ResidualBlock(dim) zeroed and with secret weights, on secret inputs; the grader's x + branch(x)."""
     generator = secret_generator()
-    weights, inputs = linear_layers(generator, [dim, dim, dim]), draw(generator, 8, dim)
+
+    def secret_case():
+        weights = linear_layers(generator, [dim, dim, dim])
+        return draw(generator, 8, dim), weights
+
+    # relu(x + branch(x)) must show in either registration order: about 1 plain draw in 20 000 has no negative sum
+    inputs, weights = drawn_apart(secret_case, lambda case: torch.stack(residual_sums(*case)),
+                                  lambda case: residual_mistakes(*case))
     out = student.call(call_residual_block, dim=dim, weights=weights, inputs=inputs)
     W1, b1, W2, b2 = weights
     branches = [stack(inputs, weights), stack(inputs, [W2, b2, W1, b1])]  # either layer may be registered first
@@ -342,3 +360,19 @@ def residual_block(student, dim: int) -> dict:
                relu_after=[torch.relu(inputs + branch) for branch in branches],
                expected_shapes=sorted([list(w.shape) for w in weights]))
     return out
+
+
+def residual_sums(inputs, weights: list) -> list:
+    """x + branch(x), for either layer registered first."""
+    W1, b1, W2, b2 = weights
+    return [inputs + stack(inputs, weights), inputs + stack(inputs, [W2, b2, W1, b1])]
+
+
+def residual_mistakes(inputs, weights: list) -> list:
+    """A ReLU after the sum, in one registration order and then the other (the right sum in the other place), and
+    the branch alone: each beside torch.stack(residual_sums)."""
+    sums = residual_sums(inputs, weights)
+    W1, b1, W2, b2 = weights
+    branches = [stack(inputs, weights), stack(inputs, [W2, b2, W1, b1])]
+    return [torch.stack([torch.relu(sums[0]), sums[1]]), torch.stack([sums[0], torch.relu(sums[1])]),
+            torch.stack(branches)]
