@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import random
+import types
 from pathlib import Path
 
 import pytest
+import torch
 
 from gradekit.harness import wire
 from gradekit.harness.submission import read_submission
@@ -75,3 +77,48 @@ def test_the_fit_check_still_fails_a_loop_that_never_learns(slow_fits, checks):
     fit["grid_mse"] = fit["untrained_mse"]
     with pytest.raises(BaseException, match="a working loop gets below 0.02"):
         checks.test_loop_fits_a_known_function(lambda name, doing=None, **args: {"fit": fit})
+
+
+# ---- make_optimizer("adam"): another eps ------------------------------------------------------------------------
+
+ADAM_EPS = 1e-6  # the corpus's adam_other_eps
+EPS_HIDDEN = [0, 1, 2]  # seeds whose standard-normal gradients (the plain draw) are nowhere small enough to show eps
+
+
+def plain_adam_after(probes, seed: int, eps: float) -> list:
+    """Adam's three steps by hand on the plain draw of `seed`: standard-normal parameters and gradients."""
+    generator = torch.Generator().manual_seed(seed)
+    params = [torch.randn(4, 3, generator=generator), torch.randn(3, generator=generator)]
+    grads = [[torch.randn(p.shape, generator=generator) for p in params] for _ in range(3)]
+    return [w for step in probes.by_hand("adam", params, grads, 0.1, eps=eps) for w in step]
+
+
+def test_these_seeds_draw_gradients_that_hide_eps(probes):
+    """Coverage guard: on each seed a plain draw gives Adam with eps 1e-6 the course's steps within the check's
+    tolerance (about 3 draws in 4)."""
+    for seed in EPS_HIDDEN:
+        mine, right = plain_adam_after(probes, seed, ADAM_EPS), plain_adam_after(probes, seed, probes.EPS)
+        assert all(torch.allclose(a, b, rtol=1e-5, atol=1e-6) for a, b in zip(mine, right)), \
+            f"seed {seed} no longer covers the case"
+
+
+@pytest.mark.parametrize("seed", EPS_HIDDEN)
+def test_adam_with_another_eps_fails_where_a_plain_draw_hides_it(probes, reference, seed):
+    """The probe's small gradients reach Adam's eps, and it redraws until each other eps or beta the check names
+    lands clearly outside its tolerance: the corpus's eps 1e-6 fails, the reference passes (SGD's checks too)."""
+    checks = load_checks(GRADERS, "test_ex1_make_optimizer.py")
+    path = ROOT / "tests" / "corpus" / "2_1_4" / "mistakes" / "adam_other_eps.py"
+    namespace = dict(vars(reference._module))
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    mistake = types.SimpleNamespace(**namespace)
+
+    def run_on(module, check):
+        probes.secret_seed = lambda: seed
+        student = InProcess(module)
+        check(lambda name, doing=None, **args: wire.decode(*wire.encode(getattr(probes, name)(student, **args))))
+
+    for check in (checks.test_adam_uses_the_course_defaults, checks.test_sgd_is_plain_gradient_descent,
+                  checks.test_optimizer_steps_the_parameters_it_was_given):
+        run_on(reference, check)
+    with pytest.raises(BaseException, match="eps=1e-8"):
+        run_on(mistake, checks.test_adam_uses_the_course_defaults)

@@ -13,7 +13,7 @@ import torch.nn as nn
 from torch.func import functional_call
 
 from gradekit.course.given import SmallNet
-from gradekit.probe import secret_seed, student_step
+from gradekit.probe import drawn_apart, secret_seed, student_step
 
 OPTIMIZER_CLASSES = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}  # what the probe hands `train`
 CRITERIA = {"mse": nn.MSELoss, "bce": nn.BCEWithLogitsLoss}
@@ -122,8 +122,9 @@ def call_make_optimizer(sub, name: str, params: list, grads: list, lr: float) ->
     return out
 
 
-def by_hand(rule: str, params: list, grads: list, lr: float) -> list:
-    """The parameters after each step of the update rule written out (SGD exactly as PyTorch rounds it)."""
+def by_hand(rule: str, params: list, grads: list, lr: float, betas: tuple = BETAS, eps: float = EPS) -> list:
+    """The parameters after each step of the update rule written out (SGD exactly as PyTorch rounds it; Adam with
+    the course's betas and eps unless told other ones, to name what a mistake would give)."""
     weights = [p.clone() for p in params]
     moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in params]
     after = []
@@ -132,21 +133,43 @@ def by_hand(rule: str, params: list, grads: list, lr: float) -> list:
             if rule == "sgd":
                 weights[i] = weights[i].add(gradient, alpha=-lr)
                 continue
-            first = moments[i][0] * BETAS[0] + (1 - BETAS[0]) * gradient
-            second = moments[i][1] * BETAS[1] + (1 - BETAS[1]) * gradient * gradient
+            first = moments[i][0] * betas[0] + (1 - betas[0]) * gradient
+            second = moments[i][1] * betas[1] + (1 - betas[1]) * gradient * gradient
             moments[i] = (first, second)
-            step = lr * (first / (1 - BETAS[0] ** t)) / ((second / (1 - BETAS[1] ** t)).sqrt() + EPS)
+            step = lr * (first / (1 - betas[0] ** t)) / ((second / (1 - betas[1] ** t)).sqrt() + eps)
             weights[i] = weights[i] - step
         after.append([w.clone() for w in weights])
     return after
+
+
+WRONG_ADAM = [{"betas": (0.9, 0.99)}, {"betas": (0.95, 0.999)}, {"eps": 1e-6}, {"eps": 1e-7}, {"eps": 1e-9},
+              {"eps": 0.0}]  # other betas, other eps: what the Adam check names
+
+
+def secret_gradient(generator, shape, small: bool) -> torch.Tensor:
+    """Secret gradients; `small` ones span 1e-10 to 1 (log-uniform per element), down to Adam's eps (1e-8), where a
+    step divides by sqrt(v) + eps and another eps changes it by a clear share of lr."""
+    gradient = torch.randn(shape, generator=generator)
+    return gradient * 10 ** (-10 * torch.rand(shape, generator=generator)) if small else gradient
 
 
 def optimizer_steps(student, lr: float, steps: int = 3) -> dict:
     """For "sgd" and "adam": the optimizer make_optimizer built, stepped on secret parameters and gradients, beside
     the same steps by hand."""
     generator = torch.Generator().manual_seed(secret_seed())
-    params = [torch.randn(4, 3, generator=generator), torch.randn(3, generator=generator)]
-    grads = [[torch.randn(p.shape, generator=generator) for p in params] for _ in range(steps)]
+
+    def secret_case():
+        params = [torch.randn(4, 3, generator=generator), torch.randn(3, generator=generator)]
+        return params, [[secret_gradient(generator, p.shape, small=p.dim() == 1) for p in params]
+                        for _ in range(steps)]
+
+    def adam_after(case, **settings):
+        return torch.cat([w.flatten() for step in by_hand("adam", *case, lr, **settings) for w in step])
+
+    # eps only shows where a gradient is as small as eps, and another beta2 only by a few 1e-4 at step 2: redraw
+    # until each setting the Adam check names, set otherwise, lands clearly outside its tolerance
+    params, grads = drawn_apart(secret_case, adam_after, lambda case: [adam_after(case, **wrong) for wrong in
+                                                                       WRONG_ADAM], margin=1e-4)
     out = {"start": params}
     for name in ("sgd", "adam"):
         got, error = student.attempt(call_make_optimizer, name=name, params=params, grads=grads, lr=lr)
