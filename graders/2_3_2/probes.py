@@ -26,7 +26,7 @@ from torch.utils.data import TensorDataset
 
 from gradekit.course.given import MNISTNet  # noqa: F401 - probes and tests use it by this name
 from gradekit.course.simcuda import accelerator, cpu_only, save_as_cuda, unwrap
-from gradekit.probe import load_weights_only, pickled_globals, saved_bytes, secret_seed, student_step
+from gradekit.probe import drawn_apart, load_weights_only, pickled_globals, saved_bytes, secret_seed, student_step
 
 CPU = torch.device("cpu")
 
@@ -115,8 +115,9 @@ def fresh_from(weights: dict, optimizer: str = "adam", device=CPU):
     return model, make_optimizer(model, optimizer), nn.CrossEntropyLoss()
 
 
-def trusted_epoch(model, loader, optimizer, criterion, device, scaler=None) -> list:
-    """The course's loop (trusted copy): [mean loss per batch, mean loss per sample]; AMP when given a scaler."""
+def trusted_epoch(model, loader, optimizer, criterion, device, scaler=None, batch_losses: list | None = None) -> list:
+    """The course's loop (trusted copy): [mean loss per batch, mean loss per sample]; AMP when given a scaler.
+    Each batch's loss is appended to `batch_losses` where one is given."""
     model.train()
     total, batches, weighted, samples = 0.0, 0, 0.0, 0
     for inputs, labels in loader:
@@ -131,6 +132,8 @@ def trusted_epoch(model, loader, optimizer, criterion, device, scaler=None) -> l
             value = trusted_amp_batch(model, inputs, labels, optimizer, criterion, scaler, device)
         total, batches = total + value, batches + 1
         weighted, samples = weighted + value * len(labels), samples + len(labels)
+        if batch_losses is not None:
+            batch_losses.append(value)
     return [total / batches, weighted / samples]
 
 
@@ -149,12 +152,23 @@ def trusted_amp_batch(model, inputs, labels, optimizer, criterion, scaler, devic
 def trusted_epochs(weights: dict, seed: int, where: str, epochs: int, n: int = 128,
                    device_name: str | None = None) -> dict:
     """The course's loop with Adam for `epochs` epochs from `weights`, on the place a check names: each epoch's
-    [per-batch, per-sample] mean loss and the weights it ends with."""
+    [per-batch, per-sample] mean loss, its last batch's loss, and the weights it ends with."""
     with device_in(where, device_name) as device:
         model, optimizer, criterion = fresh_from(weights, device=device)
         loader = SeededLoader(seed, n=n)
-        losses = [trusted_epoch(model, loader, optimizer, criterion, device) for _ in range(epochs)]
-        return {"losses": losses, "params": model_state(model)}
+        losses, last = [], []
+        for _ in range(epochs):
+            batch_losses: list = []
+            losses.append(trusted_epoch(model, loader, optimizer, criterion, device, batch_losses=batch_losses))
+            last.append(batch_losses[-1])
+        return {"losses": losses, "last_batch": last, "params": model_state(model)}
+
+
+def last_batch_instead(reference: dict) -> list:
+    """The first epoch's means as a loop that returns its last batch's loss would give them: one wrong reading
+    per mean a check accepts (over batches, over samples), the last batch's loss in its place."""
+    means, last = reference["losses"][0], reference["last_batch"][0]
+    return [torch.tensor([last if i == j else mean for j, mean in enumerate(means)]) for i in range(len(means))]
 
 
 def plain(t: torch.Tensor) -> torch.Tensor:
@@ -324,9 +338,16 @@ def call_train_one_epoch(sub, weights: dict, seed: int, where: str, n: int) -> d
 
 
 def epoch_on(student, seed: int, where: str, n: int = 120) -> dict:
-    """train_one_epoch from a secret start on the device; the course's loop from the same start, run here."""
-    start = secret_start()
-    reference = trusted_epochs(start, seed, where, 1, n=n)
+    """train_one_epoch from a secret start on the device; the course's loop from the same start, run here. The start
+    is redrawn until the epoch's last batch loss lies clearly apart from both of its means: a loop that returns
+    the last batch's loss instead of the mean cannot pass by luck (about 1 draw in 1 300 before)."""
+
+    def secret_case():
+        start = secret_start()
+        return start, trusted_epochs(start, seed, where, 1, n=n)
+
+    start, reference = drawn_apart(secret_case, lambda case: torch.tensor(case[1]["losses"][0]),
+                                   lambda case: last_batch_instead(case[1]), margin=1e-3)
     out = student.call(call_train_one_epoch, weights=start, seed=seed, where=where, n=n)
     return {**out, "reference": reference["losses"][0], "reference_params": reference["params"]}
 
