@@ -171,6 +171,13 @@ def last_batch_instead(reference: dict) -> list:
     return [torch.tensor([last if i == j else mean for j, mean in enumerate(means)]) for i in range(len(means))]
 
 
+def linear_layers() -> list:
+    """MNISTNet's Linear layers by name (fc1, fc2, fc3): a forward pass runs every one of them. Built on the meta
+    device: no values, no draw from torch's generator."""
+    with torch.device("meta"):
+        return [name for name, module in MNISTNet().named_modules() if isinstance(module, nn.Linear)]
+
+
 def plain(t: torch.Tensor) -> torch.Tensor:
     """A detached CPU copy of a tensor, simulated or real GPU or CPU."""
     return unwrap(t).detach().cpu().clone()
@@ -636,7 +643,8 @@ def amp_step(student, seed: int, where: str, init_scale: float = 1024.0, stale: 
     out = student.call(call_amp_step, weights=start, seed=seed, where=where, init_scale=init_scale, stale=stale,
                        inject_inf=inject_inf)
     reference = trusted_amp_step(start, seed, where, init_scale, reduced_dtype(out["dtypes"]))
-    return {**out, "before": start, "reference": reference, "init_scale": init_scale}
+    return {**out, "before": start, "reference": reference, "init_scale": init_scale,
+            "linear_layers": linear_layers()}
 
 
 # ---- exercise 4 -------------------------------------------------------------------------------------
@@ -722,7 +730,8 @@ def portable_run(student, seed: int, where: str, epochs: int, device_name: str |
     out = student.call(call_train_portable, weights=start, seed=seed, where=where, epochs=epochs,
                        device_name=device_name)
     return {**out, "reference": reference["losses"], "reference_final": reference["model"],
-            "unscaled_logit_grad": unscaled, "checkpoint": read_checkpoint(student.file("portable.pt"))}
+            "unscaled_logit_grad": unscaled, "checkpoint": read_checkpoint(student.file("portable.pt")),
+            "linear_layers": linear_layers()}
 
 
 def portable_crash(student, seed: int, where: str, epochs: int, crash_at_epoch: int) -> dict:
