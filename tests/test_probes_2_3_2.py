@@ -1,5 +1,5 @@
 """2.3.2's secret draws: train_one_epoch's check catches a loop that returns its last batch's loss on every secret
-start, not only on most."""
+start, not only on most; load_checkpoint's checks catch a fixed next epoch on every secret checkpoint."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from gradekit.testing.probes import InProcess, load_checks, load_module
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADERS = ROOT / "graders" / "2_3_2"
-LAST_BATCH = ROOT / "tests" / "corpus" / "2_3_2" / "mistakes" / "last_batch_loss.py"
+MISTAKES = ROOT / "tests" / "corpus" / "2_3_2" / "mistakes"
 LAST_BATCH_LIKE_THE_MEAN = [589, 1395, 2362]  # secret starts whose epoch (seed 1, 120 samples) ends on a batch
 # whose loss equals the epoch's mean loss to the check's 1e-5 (about 1 start in 1 300)
 
@@ -43,12 +43,17 @@ def reference(tmp_path_factory):
     return module
 
 
+def with_mistake(reference, name: str):
+    """The reference with a corpus mistake's cell run over it (its function in place of the reference's own)."""
+    namespace, path = dict(vars(reference)), MISTAKES / f"{name}.py"
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    return types.SimpleNamespace(**namespace)
+
+
 @pytest.fixture(scope="module")
 def mistaken(reference):
-    """The reference with the corpus's train_one_epoch, which returns the last batch's loss, in place of its own."""
-    namespace = dict(vars(reference))
-    exec(compile(LAST_BATCH.read_text(), str(LAST_BATCH), "exec"), namespace)
-    return types.SimpleNamespace(**namespace)
+    """The reference with a train_one_epoch that returns the last batch's loss."""
+    return with_mistake(reference, "last_batch_loss")
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +99,70 @@ def test_a_last_batch_loss_fails_where_a_plain_draw_ends_on_the_mean(checks, pro
         else:
             with pytest.raises(BaseException, match="mean over batches"):
                 epoch_check(checks, probes, module)
+
+
+# ---- load_checkpoint: the epoch a checkpoint says --------------------------------------------------------------
+
+FIXED_NEXT_EPOCH = [65536, 65541, 65546]  # secret seeds on which the checkpoint's model is trained 3 epochs: when the
+# checkpoint said the epochs it was trained (2 + seed % 5, as it did), a load_checkpoint that always answers 4 passed
+
+
+class InFolder(InProcess):
+    """The reference as the probe's `student`, in this process, with the files a probe hands it in `workdir`."""
+
+    def __init__(self, module, workdir: Path) -> None:
+        super().__init__(module)
+        self.workdir = workdir
+
+    def put(self, name: str, data: bytes) -> None:
+        (self.workdir / name).write_bytes(data)
+
+    def file(self, name: str) -> bytes | None:
+        path = self.workdir / name
+        return path.read_bytes() if path.is_file() else None
+
+
+LOAD_CHECKS = {"load_gpu_checkpoint_on_cpu": "test_a_gpu_checkpoint_loads_on_a_cpu_only_machine",
+               "load_checkpoint_onto_gpu": "test_load_checkpoint_puts_model_and_optimizer_on_the_device"}
+
+
+@pytest.fixture(scope="module")
+def checkpoint_checks():
+    return load_checks(GRADERS, "test_ex2_device_aware_checkpoints.py")
+
+
+def load_check(checks, probes, module, probe: str, seed: int, workdir: Path, monkeypatch) -> None:
+    """One of load_checkpoint's checks on `module`, its probe run in this process, the secret draws from `seed` on."""
+    draws = itertools.count(seed)
+    probes.secret_seed = lambda: next(draws)
+    monkeypatch.chdir(workdir)
+    student = InFolder(module, workdir)
+    getattr(checks, LOAD_CHECKS[probe])(
+        lambda name, doing, **args: wire.decode(*wire.encode(getattr(probes, name)(student, **args))))
+
+
+@pytest.mark.parametrize("probe", sorted(LOAD_CHECKS))
+def test_these_seeds_hand_over_a_model_trained_three_epochs(probes, reference, probe, tmp_path, monkeypatch):
+    """Coverage guard: on each seed below the checkpoint's model was trained 3 epochs (Adam's step count 3 x 4
+    batches), the epoch a fixed answer of 4 fits."""
+    for seed in FIXED_NEXT_EPOCH:
+        draws = itertools.count(seed)
+        probes.secret_seed = lambda: next(draws)
+        workdir = tmp_path / str(seed)
+        workdir.mkdir()
+        monkeypatch.chdir(workdir)
+        out = getattr(probes, probe)(InFolder(reference, workdir), seed=22)
+        assert float(out["saved_optimizer"]["0.step"]) == 12, f"seed {seed} no longer covers the case"
+
+
+@pytest.mark.parametrize("probe", sorted(LOAD_CHECKS))
+@pytest.mark.parametrize("seed", FIXED_NEXT_EPOCH)
+def test_a_fixed_next_epoch_fails_on_a_checkpoint_trained_three_epochs(checkpoint_checks, probes, reference, probe,
+                                                                       seed, tmp_path, monkeypatch):
+    """The checkpoint says a secret epoch from 10 to 9 999, apart from the epochs it was trained: a load_checkpoint
+    that always returns 4 fails, the reference passes, on seeds where the old draw let the guess through."""
+    load_check(checkpoint_checks, probes, reference, probe, seed, tmp_path, monkeypatch)
+    (tmp_path / "mistake").mkdir()
+    with pytest.raises(BaseException, match="for a checkpoint saved after epoch"):
+        load_check(checkpoint_checks, probes, with_mistake(reference, "load_checkpoint_returns_a_fixed_epoch"), probe,
+                   seed, tmp_path / "mistake", monkeypatch)

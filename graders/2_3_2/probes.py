@@ -102,9 +102,12 @@ def secret_start() -> dict:
     return model_state(MNISTNet())
 
 
-def secret_epochs() -> int:
-    """How many epochs a checkpoint handed to load_checkpoint was trained: 2 to 6, never known to the student."""
-    return 2 + secret_seed() % 5
+def secret_epoch() -> tuple[int, int]:
+    """The epoch a checkpoint handed to load_checkpoint says it was saved after (10 to 9 999, so a guess at the next
+    epoch almost never lands) and the epochs its model was actually trained (2 to 6): neither known to the
+    student's process."""
+    seed = secret_seed()
+    return 10 + seed % 9990, 2 + (seed >> 16) % 5
 
 
 def fresh_from(weights: dict, optimizer: str = "adam", device=CPU):
@@ -432,15 +435,15 @@ def timed_epoch(student, seed: int, where: str, device_name: str | None = None) 
 
 # ---- exercise 2 -------------------------------------------------------------------------------------
 
-def _trusted_checkpoint(seed: int, epochs: int) -> tuple[dict, dict, dict]:
-    """A secret model and Adam trained `epochs` epochs by the course's loop; the lesson 2.3.1 checkpoint dict,
-    with the weights and the optimizer's state as the grader keeps them."""
+def _trusted_checkpoint(seed: int, epochs: int, saved_epoch: int | None = None) -> tuple[dict, dict, dict]:
+    """A secret model and Adam trained `epochs` epochs by the course's loop; the lesson 2.3.1 checkpoint dict (its
+    epoch `saved_epoch`, else `epochs`), with the weights and the optimizer's state as the grader keeps them."""
     model, optimizer, criterion = fresh_from(secret_start())
     loader = SeededLoader(seed)
     for _ in range(epochs):
         loss = trusted_epoch(model, loader, optimizer, criterion, CPU)[0]
     checkpoint = {"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
-                  "epoch": epochs, "loss": loss}
+                  "epoch": epochs if saved_epoch is None else saved_epoch, "loss": loss}
     return checkpoint, model_state(model), optimizer_tensors(optimizer.state_dict())
 
 
@@ -497,20 +500,21 @@ def call_load_checkpoint(sub, path: str, seed: int, where: str, train_on: bool =
 
 
 def load_gpu_checkpoint_on_cpu(student, seed: int) -> dict:
-    """A checkpoint of a secret model after a secret number of epochs, saved on a GPU (storages tagged cuda:0),
-    loaded by load_checkpoint on a CPU-only machine; what came back, and what the checkpoint holds."""
-    epoch = secret_epochs()
-    checkpoint, weights, optimizer = _trusted_checkpoint(seed, epoch)
+    """A checkpoint of a secret model, trained a secret number of epochs and saying a secret epoch, saved on a GPU
+    (storages tagged cuda:0), loaded by load_checkpoint on a CPU-only machine; what came back, and what the
+    checkpoint holds."""
+    epoch, trained = secret_epoch()
+    checkpoint, weights, optimizer = _trusted_checkpoint(seed, trained, epoch)
     student.put("gpu_checkpoint.pt", _cuda_file(checkpoint))
     out = student.call(call_load_checkpoint, path="gpu_checkpoint.pt", seed=seed, where="cpu")
     return {**out, "saved_epoch": epoch, "saved_model": weights, "saved_optimizer": optimizer}
 
 
 def load_checkpoint_onto_gpu(student, seed: int) -> dict:
-    """A CPU checkpoint of a secret model after a secret number of epochs, loaded onto the GPU into a model
-    already moved there; then one more epoch of training there."""
-    epoch = secret_epochs()
-    checkpoint, weights, optimizer = _trusted_checkpoint(seed, epoch)
+    """A CPU checkpoint of a secret model, trained a secret number of epochs and saying a secret epoch, loaded onto
+    the GPU into a model already moved there; then one more epoch of training there."""
+    epoch, trained = secret_epoch()
+    checkpoint, weights, optimizer = _trusted_checkpoint(seed, trained, epoch)
     student.put("cpu_checkpoint.pt", saved_bytes(checkpoint))
     out = student.call(call_load_checkpoint, path="cpu_checkpoint.pt", seed=seed, where="accelerator",
                        train_on=True)

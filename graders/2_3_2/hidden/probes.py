@@ -19,12 +19,13 @@ def secret_crash() -> int:
 
 
 def gpu_run_first_half(student, seed: int) -> dict:
-    """Train on the GPU from a secret start for a secret number of epochs, save_checkpoint there, crash.
+    """Train on the GPU from a secret start for a secret number of epochs, save_checkpoint there (saying a secret
+    epoch of its own, so a guess at the next one almost never lands), crash.
 
     The uninterrupted run (same start, same batches, one device) is computed here: the loss must continue
     without a spike when `gpu_run_second_half` resumes from the file in another worker.
     """
-    crash_after = secret_crash()
+    crash_after, (saved_epoch, _) = secret_crash(), base.secret_epoch()
     total = crash_after + 2
     with base.accelerator() as device:
         model, optimizer, criterion = base.fresh_from(base.secret_start(), device=device)
@@ -37,9 +38,10 @@ def gpu_run_first_half(student, seed: int) -> dict:
                             "optimizer_state_dict": base.plain_optimizer_state(optimizer.state_dict())}
         straight_final = base.model_state(model)
     student.put("start.pt", saved_bytes(at_crash))
-    out = student.call(base.call_save_checkpoint, path="gpu.pt", epoch=crash_after, loss=straight[crash_after - 1])
+    out = student.call(base.call_save_checkpoint, path="gpu.pt", epoch=saved_epoch, loss=straight[crash_after - 1])
     return {"error": out["error"], "file": student.file("gpu.pt"), "crash_after": crash_after, "total": total,
-            "before": straight[:crash_after], "straight": straight, "straight_final": straight_final}
+            "saved_epoch": saved_epoch, "before": straight[:crash_after], "straight": straight,
+            "straight_final": straight_final}
 
 
 def gpu_run_second_half(student, seed: int, crash_after: int, total: int, file: bytes | None) -> dict:

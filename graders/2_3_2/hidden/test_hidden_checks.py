@@ -59,7 +59,7 @@ def test_gpu_training_resumes_on_the_cpu_without_a_spike(run):
         fail("A checkpoint saved during GPU training did not load on a machine without a GPU: use "
              "torch.load(path, map_location=device).")
     no_error(out, "save_checkpoint on a GPU, then load_checkpoint on a CPU-only machine")
-    saved = first["crash_after"]
+    saved = first["saved_epoch"]
     expect(out["start"] == saved + 1, f"load_checkpoint returned {out['start']!r} for a checkpoint saved after "
                                       f"epoch {saved}; expected {saved + 1}.")
     expect("restore_error" not in out, f"After load_checkpoint on the CPU, the model's or the optimizer's state "
