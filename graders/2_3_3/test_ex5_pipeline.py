@@ -81,7 +81,8 @@ def test_pipeline_runs_end_to_end_and_returns_the_contract(run):
         fail("The pipeline's checkpoint does not load with torch.load(..., weights_only=True): save "
              f"model.state_dict(), not the pickled model (architecture in code, values in file). {out['load_error']}")
     expect("rebuild_error" not in out, out.get("rebuild_error"))
-    expect(isinstance(out["test_accuracy"], float) and abs(out["test_accuracy"] - out["trusted_accuracy"]) < 1e-6,
+    low, high = out["accuracy_range"]  # the rebuild's accuracy, give or take the images it cannot decide
+    expect(isinstance(out["test_accuracy"], float) and low - 1e-6 < out["test_accuracy"] < high + 1e-6,
            f"run_pipeline reports test accuracy {out['test_accuracy']}, but its checkpoint scores "
            f"{out['trusted_accuracy']:.4f} on those test images: report the accuracy of the restored best model, "
            "as a fraction (correct / number of test images).")
