@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from gradekit.harness import wire
-from gradekit.testing.probes import InProcess, load_checks, load_module
+from gradekit.testing.probes import InProcess, load_checks, load_module, run_in_process, with_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,8 +60,7 @@ def test_the_end_point_check_passes_the_reference_where_60_steps_stop_short(prob
     """On a draw where 60 steps of lr=0.1 end short of the best line, the reference still scores the point."""
     probes.secret_seed = lambda: seed
     student = InProcess(reference)
-    checks.test_fit_recovers_the_line(
-        lambda name, doing, **args: wire.decode(*wire.encode(getattr(probes, name)(student, **args))))
+    checks.test_fit_recovers_the_line(run_in_process(probes, student))
 
 
 # ---- wrong fits that end where the grader's fit ends, on a plain draw --------------------------------------
@@ -91,9 +89,7 @@ def corpus_cell(name: str) -> tuple[str, dict]:
 
 def with_mistake(reference, name: str):
     """The reference with the corpus mistake's fit_line_raw in place of its own."""
-    namespace = dict(vars(reference))
-    exec(compile(corpus_cell(name)[0], name, "exec"), namespace)
-    return types.SimpleNamespace(**namespace)
+    return with_cell(reference, MISTAKES / f"{name}.py")
 
 
 @pytest.fixture(scope="module")
@@ -147,4 +143,4 @@ def test_a_wrong_fit_fails_where_a_plain_draw_lets_it_pass(probes, reference, fi
 def fit_check(check, probes, module):
     """One fit_line_raw check on `module`, its probe run in this process."""
     student = InProcess(module)
-    check(lambda name, doing, **args: wire.decode(*wire.encode(getattr(probes, name)(student, **args))))
+    check(run_in_process(probes, student))

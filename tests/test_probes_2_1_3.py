@@ -4,7 +4,6 @@ correct MLP whose float32 rounding differs from the grader's (another summation 
 
 from __future__ import annotations
 
-import os
 import random
 import sys
 import types
@@ -15,10 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from gradekit.harness import wire
-from gradekit.harness.submission import read_submission
-from gradekit.harness.worker import load_submission
-from gradekit.testing.probes import InProcess, load_checks, load_module
+from gradekit.testing.probes import InProcess, graded_cells, load_checks, load_module, run_in_process, with_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADERS = ROOT / "graders" / "2_1_3"
@@ -37,28 +33,13 @@ def probes():
 def reference(tmp_path_factory):
     """The reference solution's graded cells, as the grader's student process runs them."""
     path = next((ROOT / "solutions" / "2_1_3").glob("*.py"))
-    workdir = tmp_path_factory.mktemp("reference_2_1_3")
-    cwd = Path.cwd()
-    os.chdir(workdir)
-    try:
-        module, errors = load_submission(read_submission(path, "modules_under_test").payload(), workdir)
-    finally:
-        os.chdir(cwd)
-    assert not errors, errors
-    return module
+    return graded_cells(path, tmp_path_factory.mktemp("reference_2_1_3"), "modules_under_test")
 
 
 @pytest.fixture(scope="module")
 def mistaken(reference):
     """The reference with the corpus's make_mlp, a ReLU after every Linear layer, in place of its own."""
-    return with_mistake(reference, MISTAKE)
-
-
-def with_mistake(reference, path: Path):
-    """The reference with a corpus mistake's definitions in place of its own."""
-    namespace = dict(vars(reference))
-    exec(compile(path.read_text(), str(path), "exec"), namespace)
-    return types.SimpleNamespace(**namespace)
+    return with_cell(reference, MISTAKE)
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +50,7 @@ def checks():
 def forward_check(checks, probes, module):
     """test_make_mlp_forward_matches_the_math on `module`, its probe run in this process."""
     student = InProcess(module)
-    checks.test_make_mlp_forward_matches_the_math(
-        lambda name, doing, **args: wire.decode(*wire.encode(getattr(probes, name)(student, **args))))
+    checks.test_make_mlp_forward_matches_the_math(run_in_process(probes, student))
 
 
 def test_these_seeds_first_draw_a_case_without_negative_outputs(probes):
@@ -115,7 +95,7 @@ def test_a_relu_after_fc2_fails_where_a_plain_draw_has_no_negative_output(probes
     """The probe redraws until the right output has a clearly negative entry: the corpus's ReLU after fc2 fails,
     the reference passes."""
     checks = load_checks(GRADERS, "test_ex1_two_layer_net.py")
-    mistake = with_mistake(reference, MISTAKES / "two_layer_net_relu_after_fc2.py")
+    mistake = with_cell(reference, MISTAKES / "two_layer_net_relu_after_fc2.py")
     probes.secret_seed = lambda: seed
     run_check(checks.test_forward_computes_the_two_layer_math, probes, reference)
     with pytest.raises(BaseException, match="none after fc2"):
@@ -125,7 +105,7 @@ def test_a_relu_after_fc2_fails_where_a_plain_draw_has_no_negative_output(probes
 def run_check(check, probes, module):
     """A check on `module`, its probe run in this process."""
     student = InProcess(module)
-    check(lambda name, doing=None, **args: wire.decode(*wire.encode(getattr(probes, name)(student, **args))))
+    check(run_in_process(probes, student))
 
 
 # ---- ResidualBlock: a ReLU after the sum -------------------------------------------------------------------------
@@ -149,7 +129,7 @@ def test_a_relu_after_the_sum_fails_where_a_plain_draw_has_no_negative_sum(probe
     """The probe redraws until x + branch(x) has a clearly negative entry in either order: the corpus's ReLU after
     the sum fails the weighted check, the reference passes."""
     checks = load_checks(GRADERS, "test_ex6_residual_block.py")
-    mistake = with_mistake(reference, MISTAKES / "residual_relu_after_sum.py")
+    mistake = with_cell(reference, MISTAKES / "residual_relu_after_sum.py")
     probes.secret_seed = lambda: seed
     run_check(checks.test_residual_block_adds_the_input_to_the_branch, probes, reference)
     with pytest.raises(BaseException, match=r"relu\(x \+ branch\(x\)\)"):
@@ -221,4 +201,4 @@ def test_a_correct_mlp_rounding_otherwise_passes_the_hidden_check(hidden, probes
     run_check(checks.test_make_mlp_on_drawn_sizes, module, rounded_otherwise(reference))
     sequence(probes, seed)
     with pytest.raises(BaseException, match="expected"):
-        run_check(checks.test_make_mlp_on_drawn_sizes, module, with_mistake(reference, MISTAKE))
+        run_check(checks.test_make_mlp_on_drawn_sizes, module, with_cell(reference, MISTAKE))

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import random
-import types
 from pathlib import Path
 
 import pytest
 import torch
 
 from gradekit.harness import wire
-from gradekit.harness.submission import read_submission
-from gradekit.harness.worker import Namespace, load_submission
-from gradekit.testing.probes import InProcess, load_checks, load_module
+from gradekit.harness.worker import Namespace
+from gradekit.testing.probes import InProcess, graded_cells, load_checks, load_module, run_in_process, with_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADERS = ROOT / "graders" / "2_1_4"
@@ -29,15 +26,7 @@ def probes():
 def reference(tmp_path_factory):
     """The reference solution's graded cells, as the grader's student process runs them (no demo cells)."""
     path = ROOT / "solutions" / "2_1_4" / "training_loop.py"
-    workdir = tmp_path_factory.mktemp("reference_2_1_4")
-    cwd = Path.cwd()
-    os.chdir(workdir)
-    try:
-        module, errors = load_submission(read_submission(path, "training_loop_under_test").payload(), workdir)
-    finally:
-        os.chdir(cwd)
-    assert not errors, errors
-    return Namespace(module, errors)
+    return Namespace(graded_cells(path, tmp_path_factory.mktemp("reference_2_1_4"), "training_loop_under_test"), [])
 
 
 @pytest.fixture(scope="module")
@@ -108,14 +97,12 @@ def test_adam_with_another_eps_fails_where_a_plain_draw_hides_it(probes, referen
     lands clearly outside its tolerance: the corpus's eps 1e-6 fails, the reference passes (SGD's checks too)."""
     checks = load_checks(GRADERS, "test_ex1_make_optimizer.py")
     path = ROOT / "tests" / "corpus" / "2_1_4" / "mistakes" / "adam_other_eps.py"
-    namespace = dict(vars(reference._module))
-    exec(compile(path.read_text(), str(path), "exec"), namespace)
-    mistake = types.SimpleNamespace(**namespace)
+    mistake = with_cell(reference._module, path)
 
     def run_on(module, check):
         probes.secret_seed = lambda: seed
         student = InProcess(module)
-        check(lambda name, doing=None, **args: wire.decode(*wire.encode(getattr(probes, name)(student, **args))))
+        check(run_in_process(probes, student))
 
     for check in (checks.test_adam_uses_the_course_defaults, checks.test_sgd_is_plain_gradient_descent,
                   checks.test_optimizer_steps_the_parameters_it_was_given):

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import types
 from pathlib import Path
 
 import pytest
 import torch
 
-from gradekit.harness import wire
-from gradekit.harness.submission import read_submission
-from gradekit.harness.worker import load_submission
-from gradekit.testing.probes import InProcess, load_checks, load_module
+from gradekit.testing.probes import InProcess, graded_cells, load_checks, load_module, run_in_process, with_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADERS = ROOT / "graders" / "2_2_3"
@@ -30,23 +25,13 @@ def probes():
 def reference(tmp_path_factory):
     """The reference solution's graded cells, as the grader's student process runs them."""
     path = next((ROOT / "solutions" / "2_2_3").glob("*.py"))
-    workdir = tmp_path_factory.mktemp("reference_2_2_3")
-    cwd = Path.cwd()
-    os.chdir(workdir)
-    try:
-        module, errors = load_submission(read_submission(path, "modules_under_test").payload(), workdir)
-    finally:
-        os.chdir(cwd)
-    assert not errors, errors
-    return module
+    return graded_cells(path, tmp_path_factory.mktemp("reference_2_2_3"), "modules_under_test")
 
 
 @pytest.fixture(scope="module")
 def mistaken(reference):
     """The reference with the corpus's model_summary, an X-ray of a batch of 8, in place of its own."""
-    namespace = dict(vars(reference))
-    exec(compile(MISTAKE.read_text(), str(MISTAKE), "exec"), namespace)
-    return types.SimpleNamespace(**namespace)
+    return with_cell(reference, MISTAKE)
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +42,7 @@ def checks():
 def shapes_check(checks, probes, module):
     """test_summary_shows_every_layers_output_shape on `module`, its probe run in this process."""
     student = InProcess(module)
-    checks.test_summary_shows_every_layers_output_shape(
-        lambda name, doing, **args: wire.decode(*wire.encode(getattr(probes, name)(student, **args))))
+    checks.test_summary_shows_every_layers_output_shape(run_in_process(probes, student))
 
 
 def test_these_seeds_first_draw_a_batch_of_eight():

@@ -4,17 +4,11 @@ start, not only on most; load_checkpoint's checks catch a fixed next epoch on ev
 from __future__ import annotations
 
 import itertools
-import os
-import types
 from pathlib import Path
 
 import pytest
-import torch
 
-from gradekit.harness import wire
-from gradekit.harness.submission import read_submission
-from gradekit.harness.worker import load_submission
-from gradekit.testing.probes import InProcess, load_checks, load_module
+from gradekit.testing.probes import InProcess, graded_cells, load_checks, load_module, run_in_process, with_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADERS = ROOT / "graders" / "2_3_2"
@@ -32,22 +26,12 @@ def probes():
 def reference(tmp_path_factory):
     """The reference solution's graded cells, as the grader's student process runs them."""
     path = ROOT / "solutions" / "2_3_2" / "gpu_training.py"
-    workdir = tmp_path_factory.mktemp("reference_2_3_2")
-    cwd = Path.cwd()
-    os.chdir(workdir)
-    try:
-        module, errors = load_submission(read_submission(path, "gpu_training_under_test").payload(), workdir)
-    finally:
-        os.chdir(cwd)
-    assert not errors, errors
-    return module
+    return graded_cells(path, tmp_path_factory.mktemp("reference_2_3_2"), "gpu_training_under_test")
 
 
 def with_mistake(reference, name: str):
     """The reference with a corpus mistake's cell run over it (its function in place of the reference's own)."""
-    namespace, path = dict(vars(reference)), MISTAKES / f"{name}.py"
-    exec(compile(path.read_text(), str(path), "exec"), namespace)
-    return types.SimpleNamespace(**namespace)
+    return with_cell(reference, MISTAKES / f"{name}.py")
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +48,7 @@ def checks():
 def epoch_check(checks, probes, module):
     """test_gpu_epoch_matches_the_cpu_run on `module`, its probe run in this process."""
     student = InProcess(module)
-    checks.test_gpu_epoch_matches_the_cpu_run(
-        lambda name, doing, **args: wire.decode(*wire.encode(getattr(probes, name)(student, **args))))
+    checks.test_gpu_epoch_matches_the_cpu_run(run_in_process(probes, student))
 
 
 def test_these_seeds_first_draw_a_last_batch_as_large_as_the_mean(probes):
@@ -107,21 +90,6 @@ FIXED_NEXT_EPOCH = [65536, 65541, 65546]  # secret seeds on which the checkpoint
 # checkpoint said the epochs it was trained (2 + seed % 5, as it did), a load_checkpoint that always answers 4 passed
 
 
-class InFolder(InProcess):
-    """The reference as the probe's `student`, in this process, with the files a probe hands it in `workdir`."""
-
-    def __init__(self, module, workdir: Path) -> None:
-        super().__init__(module)
-        self.workdir = workdir
-
-    def put(self, name: str, data: bytes) -> None:
-        (self.workdir / name).write_bytes(data)
-
-    def file(self, name: str) -> bytes | None:
-        path = self.workdir / name
-        return path.read_bytes() if path.is_file() else None
-
-
 LOAD_CHECKS = {"load_gpu_checkpoint_on_cpu": "test_a_gpu_checkpoint_loads_on_a_cpu_only_machine",
                "load_checkpoint_onto_gpu": "test_load_checkpoint_puts_model_and_optimizer_on_the_device"}
 
@@ -136,9 +104,8 @@ def load_check(checks, probes, module, probe: str, seed: int, workdir: Path, mon
     draws = itertools.count(seed)
     probes.secret_seed = lambda: next(draws)
     monkeypatch.chdir(workdir)
-    student = InFolder(module, workdir)
-    getattr(checks, LOAD_CHECKS[probe])(
-        lambda name, doing, **args: wire.decode(*wire.encode(getattr(probes, name)(student, **args))))
+    student = InProcess(module, workdir)
+    getattr(checks, LOAD_CHECKS[probe])(run_in_process(probes, student))
 
 
 @pytest.mark.parametrize("probe", sorted(LOAD_CHECKS))
@@ -151,7 +118,7 @@ def test_these_seeds_hand_over_a_model_trained_three_epochs(probes, reference, p
         workdir = tmp_path / str(seed)
         workdir.mkdir()
         monkeypatch.chdir(workdir)
-        out = getattr(probes, probe)(InFolder(reference, workdir), seed=22)
+        out = getattr(probes, probe)(InProcess(reference, workdir), seed=22)
         assert float(out["saved_optimizer"]["0.step"]) == 12, f"seed {seed} no longer covers the case"
 
 
