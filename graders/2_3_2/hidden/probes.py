@@ -10,7 +10,10 @@ from __future__ import annotations
 import torch
 
 import lesson_probes as base
+from gradekit.course.simcuda import is_simulated
 from gradekit.probe import saved_bytes, secret_seed, student_step
+
+OVERFLOW_MARGIN = 1e-2  # how far (as a fraction of the scale) every step's overflow decision lies from flipping
 
 
 def secret_crash() -> int:
@@ -125,14 +128,64 @@ def trusted_amp_steps(weights: dict, seed: int, where: str, steps: int, init_sca
         return {"losses": losses, "scales": scales, "params": base.model_state(model)}
 
 
+def _overflows_at(model, inputs, labels, criterion, scale: float, device) -> bool:
+    """Whether the lesson's float16 forward, scaled by `scale`, overflows some gradient (the dropout masks the real
+    step draws next are drawn again afterwards: torch's generators are restored)."""
+    real_cuda = device.type == "cuda" and not is_simulated(next(model.parameters()))
+    with torch.random.fork_rng(devices=[device.index or 0] if real_cuda else []):
+        for p in model.parameters():
+            p.grad = None
+        with torch.autocast(device.type, dtype=torch.float16):
+            loss = criterion(model(inputs), labels)
+        (loss * scale).backward()
+        found = not all(bool(torch.isfinite(p.grad).all()) for p in model.parameters() if p.grad is not None)
+        for p in model.parameters():
+            p.grad = None
+    return found
+
+
+def overflow_decisions(weights: dict, seed: int, where: str, steps: int, init_scale: float,
+                       margin: float = OVERFLOW_MARGIN) -> list:
+    """The lesson's float16 steps from `weights`: for each, whether it overflowed, and whether it would have with a
+    scale `margin` smaller and `margin` larger (as gradients summed in another order, a hair apart, could)."""
+    with base.place(where) as device:
+        model = base.MNISTNet()
+        model.load_state_dict(weights)
+        model.to(device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        criterion = torch.nn.CrossEntropyLoss()
+        scaler = torch.amp.GradScaler(device.type, init_scale=init_scale)
+        decisions = []
+        for inputs, labels in base.SeededLoader(seed, n=32 * steps):
+            inputs, labels = inputs.to(device), labels.to(device)
+            scale = scaler.get_scale()
+            nearby = [_overflows_at(model, inputs, labels, criterion, scale * f, device) for f in (1 - margin, 1 + margin)]
+            base.trusted_amp_batch(model, inputs, labels, optimizer, criterion, scaler, device, torch.float16)
+            decisions.append((scaler.get_scale() < scale, *nearby))
+        return decisions
+
+
+def clear_overflow_start(seed: int, where: str, steps: int, init_scale: float, tries: int = 200) -> dict:
+    """A secret start on which no step's overflow is borderline (a step summed in another order overflows, or not,
+    as the lesson's does) and the run stops overflowing within its steps (a step that never clears stale inf
+    gradients, overflowing every time, shows)."""
+    for _ in range(tries):
+        start = base.secret_start()
+        decisions = overflow_decisions(start, seed, where, steps, init_scale)
+        if all(len(set(d)) == 1 for d in decisions) and not all(d[0] for d in decisions):
+            return start
+    raise AssertionError(f"no start in {tries} draws keeps every step's overflow {OVERFLOW_MARGIN} from the boundary")
+
+
 def amp_steps(student, seed: int, where: str, steps: int, init_scale: float) -> dict:
     """Several amp_train_step calls from a secret start and a scale so large the first steps overflow; the
     lesson's steps from the same start, run here.
 
     The trusted run autocasts to the precision the student's forward pass used (float16 unless they chose
-    bfloat16, which cannot overflow), so both face the same overflows.
+    bfloat16, which cannot overflow), so both face the same overflows. The start is redrawn until every float16
+    step overflows, or not, with a scale 1 % smaller and 1 % larger alike, and the overflows stop within the run.
     """
-    start = base.secret_start()
+    start = clear_overflow_start(seed, where, steps, init_scale)
     out = student.call(call_amp_steps, weights=start, seed=seed, where=where, steps=steps, init_scale=init_scale)
     if out["error"]:
         return {"error": out["error"]}
