@@ -159,7 +159,8 @@ def overflow_decisions(weights: dict, seed: int, where: str, steps: int, init_sc
         for inputs, labels in base.SeededLoader(seed, n=32 * steps):
             inputs, labels = inputs.to(device), labels.to(device)
             scale = scaler.get_scale()
-            nearby = [_overflows_at(model, inputs, labels, criterion, scale * f, device) for f in (1 - margin, 1 + margin)]
+            nearby = [_overflows_at(model, inputs, labels, criterion, scale * factor, device)
+                      for factor in (1 - margin, 1 + margin)]
             base.trusted_amp_batch(model, inputs, labels, optimizer, criterion, scaler, device, torch.float16)
             decisions.append((scaler.get_scale() < scale, *nearby))
         return decisions
