@@ -91,8 +91,9 @@ def test_gpu_run_uses_mixed_precision(run):
     expect(not skipped, f"On the GPU train_portable never ran the Linear layers {skipped}: train the model it is "
                         "given, a batch at a time, model(inputs).")
     full = sorted(name for name, dtype in out["dtypes"].items() if dtype != "float16")
-    expect(not full, f"On the GPU the layers {full} ran in float32: use torch.autocast(device.type) for forward and "
-                     "loss when device.type == 'cuda'.")
+    ran_in = ", ".join(sorted({out["dtypes"][name] for name in full}))
+    expect(not full, f"On the GPU the layers {full} ran in {ran_in}, not float16: use torch.autocast(device.type) "
+                     "(float16 on CUDA, with the GradScaler) for forward and loss when device.type == 'cuda'.")
     ratio = (out["logit_grad"] or 0.0) / out["unscaled_logit_grad"]
     expect(ratio > 8, f"On the GPU the gradients were not scaled (they were {ratio:.3g} times the unscaled ones): "
                       "create an enabled torch.amp.GradScaler('cuda') and call scaler.scale(loss).backward(), "
