@@ -179,6 +179,16 @@ def close(got: torch.Tensor, want: torch.Tensor) -> bool:
     return bool(torch.isfinite(got).all()) and float((got - want).abs().max()) <= TOLERANCE * scale
 
 
+def distance(got: torch.Tensor, want: torch.Tensor) -> float:
+    """How far `got` lies from `want` in close()'s measure (the largest difference over the values' size): close
+    means at most TOLERANCE. Infinite for another shape."""
+    if tuple(got.shape) != tuple(want.shape):
+        return math.inf
+    if not got.numel():
+        return 0.0
+    return float((got - want).abs().max()) / max(1.0, float(want.abs().max()))
+
+
 def largest_difference(got: torch.Tensor, want: torch.Tensor) -> str:
     """How far apart two tensors are, in words."""
     if tuple(got.shape) != tuple(want.shape):
@@ -237,11 +247,16 @@ def _view_shape(previous: torch.Tensor, claimed: torch.Tensor) -> tuple | None |
 
 
 def _leaky_slope(value: torch.Tensor, claimed: torch.Tensor) -> float | None:
-    """The slope of a leaky_relu that would turn `value` into `claimed`, if one could."""
-    negative = value < -1e-3
+    """The slope of a leaky_relu that would turn `value` into `claimed`, if one could: what the negative entries
+    were scaled by, over what the positive ones were (in train mode a dropout after it zeroes some entries of both
+    and scales the rest by 1/(1-p); zeroed entries say nothing about the slope)."""
+    kept = claimed != 0
+    negative, positive = (value < -1e-3) & kept, (value > 1e-3) & kept
     if not negative.any():
         return None
     slope = float((claimed[negative] / value[negative]).median())
+    if positive.any():
+        slope /= float((claimed[positive] / value[positive]).median())
     return slope if 0 < slope < 1 else None
 
 
@@ -275,14 +290,17 @@ def dropped_out(value: torch.Tensor, claimed: torch.Tensor, p: float) -> bool:
     return close(torch.where(claimed != 0, value / (1 - p), torch.zeros_like(value)), claimed)
 
 
-def _with_dropout(candidate: Between, previous: torch.Tensor, claimed: torch.Tensor) -> tuple[Between, int] | None:
-    """`candidate` followed by a functional dropout, if that explains `claimed`; with how many entries it drops."""
+def _with_dropout(candidate: Between, previous: torch.Tensor,
+                  claimed: torch.Tensor) -> tuple[Between, int, float] | None:
+    """`candidate` followed by a functional dropout, if that explains `claimed`; with how many entries it drops and
+    how far its result lies from `claimed` (distance)."""
     value = candidate(previous)
     p = _dropout_p(value, claimed)
     if p is None:
         return None
     dropped = int(((claimed == 0) & (value.abs() > 1e-3)).sum())
-    return Between(candidate.function, candidate.shape, candidate.slope, p), dropped
+    return Between(candidate.function, candidate.shape, candidate.slope, p), dropped, \
+        distance(torch.where(claimed != 0, value / (1 - p), torch.zeros_like(value)), claimed)
 
 
 def between(previous: torch.Tensor, claimed: torch.Tensor, where: str, ending: bool = False,
@@ -296,13 +314,17 @@ def between(previous: torch.Tensor, claimed: torch.Tensor, where: str, ending: b
         slope = _leaky_slope(value, claimed)
         if slope is not None:
             candidates.append(Between("leaky_relu", shape, slope))
-        for candidate in candidates:
-            if close(candidate(previous), claimed):
-                return candidate
+        # the nearest step that fits is the reading, never the first: two steps of the whitelist can both lie within
+        # TOLERANCE of what the model gave (gelu and its tanh form, relu and a leaky_relu of a tiny slope), and
+        # the wrong one is off by more than TOLERANCE a layer later on some secret draws
+        fits = [(distance(result, claimed), index) for index, result in
+                enumerate(candidate(previous) for candidate in candidates) if close(result, claimed)]
+        if fits:
+            return candidates[min(fits)[1]]
         dropped = [found for found in (_with_dropout(candidate, previous, claimed) for candidate in candidates)
                    if found is not None] if training else []
-        if dropped:  # relu then dropout also reads as dropout alone: the fewest dropped entries is the reading
-            return min(dropped, key=lambda found: found[1])[0]
+        if dropped:  # relu then dropout also reads as dropout alone: the fewest dropped entries is the reading,
+            return min(dropped, key=lambda found: found[1:])[0]  # then the nearest
         if any(_with_dropout(candidate, previous, claimed) for candidate in candidates):
             raise Unrebuildable(f"in eval mode, what {where} still has entries dropped out (F.dropout(x, p) drops "
                                 "in every mode: pass training=self.training, or use nn.Dropout, which model.eval() "
