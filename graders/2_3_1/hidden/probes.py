@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 
 import lesson_probes as base
-from gradekit.course.simcuda import save_as_cuda
+from gradekit.course.simcuda import cpu_only, save_as_cuda
 from gradekit.probe import saved_bytes, secret_seed, student_step
 
 CODE_RAN = "code_ran.flag"
@@ -37,9 +37,12 @@ def _cuda_file(obj) -> bytes:
 
 @student_step
 def call_load_model_on_cpu(sub, name: str) -> dict:
-    """load_model(MNISTNet(), path, device="cpu") on the file the worker wrote."""
-    loaded = sub.load_model(base.MNISTNet(), name, device="cpu")
-    return {"loaded": {k: v for k, v in loaded.state_dict().items()}}
+    """load_model(MNISTNet(), path, device="cpu") on the file the worker wrote, on a machine without a GPU
+    (`cpu_only()` hides a real one: where torch.load finds a GPU, a file saved on cuda:0 loads without
+    map_location, and a load that forgets it would pass)."""
+    with cpu_only():
+        loaded = sub.load_model(base.MNISTNet(), name, device="cpu")
+        return {"loaded": {k: v for k, v in loaded.state_dict().items()}}
 
 
 def load_cuda_saved_model(student) -> dict:
@@ -118,11 +121,19 @@ def own_loop_second_half(student, seed: int, total: int, crash_after: int, file:
     return student.call(call_second_half, seed=seed, total=total, crash_after=crash_after)
 
 
+@student_step
+def call_resume_on_cpu(sub, name: str) -> dict:
+    """resume(path, model, optimizer, device="cpu") on a machine without a GPU (`cpu_only()` hides a real one)."""
+    with cpu_only():
+        return base.call_resume(sub, name=name, device="cpu")
+
+
 def resume_cuda_checkpoint(student) -> dict:
-    """A checkpoint of secret weights, saved after a secret epoch on a (simulated) GPU, resumed on the CPU."""
+    """A checkpoint of secret weights, saved after a secret epoch on a (simulated) GPU, resumed on a CPU-only
+    machine."""
     epoch, trained = base.secret_epoch()
     model, optimizer, _, loss = base.secret_model(epochs=trained)
     student.put("gpu_checkpoint.pt", _cuda_file(base.checkpoint_dict(model, optimizer, epoch, loss)))
-    out = student.call(base.call_resume, name="gpu_checkpoint.pt", device="cpu")
+    out = student.call(call_resume_on_cpu, name="gpu_checkpoint.pt")
     return {"returned": out["returned"], "saved_epoch": epoch, "saved_model": base.model_state(model),
             "restored_model": out["restored_model"]}
