@@ -720,8 +720,9 @@ def call_train_portable(sub, weights: dict | None, seed: int, where: str, epochs
         recorder.remove()
         return {"losses": numbers(losses) if error is None and not crashed else None, "error": error,
                 "crashed": crashed, "dtypes": recorder.dtypes, "events": recorder.events,
-                "devices": param_devices(model), "logit_grad": grad_norms[0] if grad_norms else None,
-                "final": model_state(model), "device": str(device)}
+                "devices": param_devices(model), "optimizer_devices": optimizer_devices(optimizer),
+                "logit_grad": grad_norms[0] if grad_norms else None, "final": model_state(model),
+                "device": str(device)}
 
 
 def portable_run(student, seed: int, where: str, epochs: int, device_name: str | None = None) -> dict:
@@ -769,4 +770,4 @@ def portable_second_half(student, seed: int, second: str, crash_after: int, epoc
     out = student.call(call_train_portable, weights=None, seed=seed, where=second, epochs=epochs,
                        first_epoch=crash_after + 1)
     return {"error": out["error"], "stage": "second", "second": out["losses"], "devices": out["devices"],
-            "device": out["device"]}
+            "optimizer_devices": out["optimizer_devices"], "device": out["device"]}

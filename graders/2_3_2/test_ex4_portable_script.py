@@ -14,6 +14,10 @@ CALL = "train_portable(model, optimizer, criterion, loader, epochs={epochs}, che
 WHERE = {"cpu": "on a machine without a GPU", "accelerator": "on a GPU"}
 NO_MAP_LOCATION = ("resuming {where} from a checkpoint written {other} failed: {error}. Load checkpoints with "
                    "map_location=device, so the file resumes on whichever device this run has.")
+STATE_LEFT_BEHIND = ("resuming {where} from a checkpoint written {other} failed: {error}. The optimizer's state "
+                     "(SGD's momentum) is on {state}, the model on {model}: it was loaded before the model moved, "
+                     "and optimizer.load_state_dict puts it where the parameters are at that moment. Move the model "
+                     "first, model.to(device), then load the checkpoint with map_location=device.")
 
 
 def no_error(out: dict, doing: str) -> None:
@@ -150,6 +154,10 @@ def check_resumed(out: dict, first: str, second: str) -> None:
                                                or "map_location" in error["message"]):
         fail(NO_MAP_LOCATION.format(where=WHERE[second], other=WHERE[first],
                                     error=f"{error['type']}: {error['message'][:160]}"))
+    left_behind = sorted(set(out.get("optimizer_devices") or []) - set(out.get("devices") or []))
+    if error and out["stage"] == "second" and "same device" in error["message"] and left_behind:
+        fail(STATE_LEFT_BEHIND.format(where=WHERE[second], other=WHERE[first], state=left_behind,
+                                      model=out["devices"], error=f"{error['type']}: {error['message'][:160]}"))
     no_error(out, resume_doing(first, second))
     first_losses = losses_of(out["first"], 2, CALL.format(epochs=2))
     rel = 1e-3 if first == "accelerator" else 1e-5
@@ -158,7 +166,13 @@ def check_resumed(out: dict, first: str, second: str) -> None:
            f"same start on the same batches gives {fmt([r[0] for r in out['reference_first']])}: there is no "
            "honest state after epoch 2 to resume from. Clear, compute, use for every batch.")
     second_losses = out["second"]
+    rel = 1e-3 if second == "accelerator" else 1e-5
     if isinstance(second_losses, list) and len(second_losses) == 4:
+        numbers = [v for v in second_losses if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if len(numbers) == 4 and close_to(numbers[:2], out["reference"], rel):
+            fail(f"Resumed after epoch 2 with epochs=4, train_portable trained 4 more epochs (3 to 6), losses "
+                 f"{fmt(numbers)}: epochs is the number of the last epoch, not how many epochs to train in this "
+                 "call. Train from the checkpoint's epoch + 1 up to epochs, here epochs 3 and 4.")
         fail("Called again with epochs=4 after a run to epoch 2, train_portable started over from epoch 1: when "
              "checkpoint_path exists, resume from it and train epochs 3 and 4 only.")
     if isinstance(second_losses, list) and len(second_losses) == 3:
@@ -167,7 +181,6 @@ def check_resumed(out: dict, first: str, second: str) -> None:
     losses = losses_of(second_losses, 2, CALL.format(epochs=4) + " after a run to epoch 2")
     expect(out["devices"] == (["cuda"] if second == "accelerator" else ["cpu"]),
            f"The resumed run {WHERE[second]} trained on {out['devices']}.")
-    rel = 1e-3 if second == "accelerator" else 1e-5
     expect(close_to(losses, out["reference"], rel),
            f"Resumed {WHERE[second]}, epochs 3 and 4 gave losses {fmt(losses)}; continuing from the weights and the "
            f"optimizer state after epoch 2 gives {fmt([r[0] for r in out['reference']])}. Restore both from the "
