@@ -335,6 +335,10 @@ def exercise_one(student, count: int) -> dict:
 LINEAR_CASES = {"square": (4, 4, 4), "rectangular": (5, 3, 2)}
 FLATTEN_CASES = {"batch of 3": (3, "contiguous"), "batch of 1": (1, "contiguous"), "transposed": (4, "transposed"),
                  "channels_last": (2, "channels_last")}
+# One channel of a colour batch stored channels-last, its 28 x 28 centre cut out of 32 x 32: with a single channel,
+# x.contiguous(memory_format=torch.channels_last) has the strides of a contiguous batch (view accepts it), so the
+# channels-last case takes its channel from three, as a greyscale batch cut from colour images is laid out.
+CHANNELS_LAST_CUT = (slice(None), slice(0, 1), slice(2, 30), slice(2, 30))
 
 
 @student_step
@@ -371,20 +375,22 @@ def call_flatten_images(sub, cases: dict) -> dict:
         if layout == "transposed":
             x = x.transpose(2, 3)
         elif layout == "channels_last":
-            x = x.contiguous(memory_format=torch.channels_last)
+            x = x.contiguous(memory_format=torch.channels_last)[CHANNELS_LAST_CUT]
         returned, error = attempt(flatten_images, x, stub=True)
         out[name] = {"returned": tensor_info(returned) if error is None else None, "error": error}
     return out
 
 
 def flattened(student) -> dict:
-    """flatten_images on secret batches [B, 1, 28, 28] in each layout; their rows computed here."""
+    """flatten_images on secret batches [B, 1, 28, 28] in each layout (the channels-last one cut from a colour
+    batch [B, 3, 32, 32]); their rows computed here."""
     generator = secret_generator()
-    inputs = {name: (torch.randn(batch, 1, 28, 28, generator=generator), layout)
+    inputs = {name: (torch.randn(batch, 3, 32, 32, generator=generator) if layout == "channels_last"
+                     else torch.randn(batch, 1, 28, 28, generator=generator), layout)
               for name, (batch, layout) in FLATTEN_CASES.items()}
     out = student.call(call_flatten_images, cases=inputs)
     for name, (x, layout) in inputs.items():
-        seen = x.transpose(2, 3) if layout == "transposed" else x
+        seen = x.transpose(2, 3) if layout == "transposed" else x[CHANNELS_LAST_CUT] if layout == "channels_last" else x
         out[name]["expected"] = plain_info(seen.reshape(x.shape[0], 784))
     return out
 

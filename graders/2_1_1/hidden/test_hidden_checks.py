@@ -25,7 +25,8 @@ def test_describe_reads_the_device_from_the_tensor(run):
 @pytest.mark.exercise("2_1_1.ex2")
 @pytest.mark.points(1)
 def test_flatten_images_accepts_channels_last(run):
-    """flatten_images gives the same rows for a batch stored channels-last."""
+    """flatten_images gives the same rows for a batch stored channels-last (one channel of a colour batch, cut to
+    28 x 28: not contiguous, so view refuses it)."""
     out = run("exercise_two", doing="linear_forward(X, w, b) and flatten_images(x)")["flatten"]["channels_last"]
     if out["error"] is not None:
         fail(f"flatten_images(x) with x stored channels-last raised {out['error']['type']}: "
