@@ -1,6 +1,7 @@
 """Mistake: the class prior taken as 1 / number of classes; on imbalanced classes it is the most common class's
 share."""
-CAUGHT_BY = {"test_silent_failure_is_told_from_working_and_loud_training": "class prior"}
+CAUGHT_BY = {"test_silent_failure_is_told_from_working_and_loud_training": "class prior",
+             "test_silent_failure_uses_the_majority_class_prior": "the most common class's share"}
 
 
 def detect_silent_failure(history, class_counts):
