@@ -1,5 +1,6 @@
 """Mistake: the confusion matrix has predictions as rows and true labels as columns."""
-CAUGHT_BY = {"test_confusion_matrix_counts_pairs": "transposed"}
+CAUGHT_BY = {"test_confusion_matrix_counts_pairs": "transposed",
+             "test_confusion_matrix_on_generated_predictions": "transposed"}
 
 
 def confusion_matrix(preds, labels, num_classes=10):
