@@ -111,3 +111,35 @@ def test_broken_submissions_lose_only_what_they_break(path, graded):
     assert any(not c.passed and meta["MESSAGE"] in c.message for c in lost), \
         [(c.name, c.status, c.message[:200]) for c in lost]
     assert all(c.passed for c in kept), [(c.name, c.message) for c in kept if not c.passed]
+
+
+PROVEN_ELSEWHERE = {  # checks whose mistake a corpus cell cannot carry, and the test that shows them failing on it
+    "test_mnist_model_reaches_95_percent":
+        "tests/test_checkpoint_2_2_2.py::test_the_accuracy_check_passes_a_trained_model_and_fails_an_undertrained_one",
+    "test_mnist_model_reaches_97_percent":
+        "tests/test_checkpoint_2_2_2.py::test_the_accuracy_check_passes_a_trained_model_and_fails_an_undertrained_one",
+}
+
+
+def checks_of(lesson: str) -> set:
+    """The names of a lesson's checks, public and hidden, read from its grader files."""
+    return {name for path in (ROOT / "graders" / lesson).rglob("test_*.py")
+            for name in re.findall(r"^def (test_\w+)\(", path.read_text(), re.M)}
+
+
+@pytest.mark.parametrize("lesson", sorted({p.parent.parent.name for p in CORPUS.glob("*/mistakes/*.py")
+                                           if (ROOT / "graders" / p.parent.parent.name).is_dir()}))
+def test_every_check_is_proven_by_a_mistake_it_catches(lesson):
+    """A check is proven three ways (the reference passes it, the starter fails it: tests/test_lessons.py) and here
+    the third: some corpus mistake names it in CAUGHT_BY, so test_each_mistake_is_caught_by_its_check shows it fails
+    on the mistake it exists to catch. A new check without one is a check nobody has seen fail."""
+    named = {name for path in CORPUS.glob(f"{lesson}/mistakes/*.py") for name in metadata(path).get("CAUGHT_BY", {})}
+    checks = checks_of(lesson) - set(PROVEN_ELSEWHERE)
+    assert not checks - named, f"no mistake in tests/corpus/{lesson}/mistakes names {sorted(checks - named)}"
+    assert not named - checks_of(lesson), f"CAUGHT_BY names checks {lesson} lacks: {sorted(named - checks_of(lesson))}"
+
+
+@pytest.mark.parametrize("check, proof", sorted(PROVEN_ELSEWHERE.items()))
+def test_a_check_proven_elsewhere_names_a_test_that_exists(check, proof):
+    file, test = proof.split("::")
+    assert f"def {test}(" in (ROOT / file).read_text() and check in (ROOT / file).read_text(), proof
