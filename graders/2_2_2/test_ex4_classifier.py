@@ -7,18 +7,9 @@ the outputs it gives on weights and inputs the grader chose, checked against the
 import pytest
 
 from gradekit.checks import expect, fail
-from gradekit.course.layers import described
+from gradekit.course.layers import every_layer
 
 pytestmark = pytest.mark.exercise("2_2_2.ex4")
-
-
-def every_layer(layers: list[dict]) -> list[str]:
-    """described(layers), keeping also the layers it leaves out (an activation other than the course's ReLU:
-    Tanh, Sigmoid, GELU...), by their own name: a model that swaps or adds one must not read as the course's."""
-    out = []
-    for layer in layers:
-        out += described([layer]) or [str(layer["bases"][0])] if layer.get("bases") else []
-    return out
 
 
 def expected_layers(hidden: list[int], dropout: float) -> list[str]:

@@ -7,16 +7,7 @@ it gives on weights and inputs the grader chose, checked against the student's m
 import pytest
 
 from gradekit.checks import expect, fail
-from gradekit.course.layers import described
-
-
-def every_layer(layers: list[dict]) -> list[str]:
-    """described(layers), keeping also the layers it leaves out (an activation other than the course's ReLU:
-    Tanh, Sigmoid, GELU...), by their own name: a model that swaps or adds one must not read as the course's."""
-    out = []
-    for layer in layers:
-        out += described([layer]) or [str(layer["bases"][0])] if layer.get("bases") else []
-    return out
+from gradekit.course.layers import every_layer
 
 
 def expected_layers(hidden: list[int], dropout: float, batchnorm: bool) -> list[str]:

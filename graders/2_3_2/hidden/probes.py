@@ -111,15 +111,19 @@ def call_amp_steps(sub, weights: dict, seed: int, where: str, steps: int, init_s
                 "dtypes": recorder.dtypes}
 
 
+def lessons_setup(weights: dict, device, init_scale: float) -> tuple:
+    """The lesson's MNISTNet from `weights` on `device`, its Adam, its loss and a GradScaler from `init_scale`."""
+    model = base.MNISTNet()
+    model.load_state_dict(weights)
+    model.to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    return model, optimizer, torch.nn.CrossEntropyLoss(), torch.amp.GradScaler(device.type, init_scale=init_scale)
+
+
 def trusted_amp_steps(weights: dict, seed: int, where: str, steps: int, init_scale: float, dtype) -> dict:
     """The lesson's mixed-precision steps (trusted copy) with Adam from `weights`, autocasting to `dtype`."""
     with base.place(where) as device:
-        model = base.MNISTNet()
-        model.load_state_dict(weights)
-        model.to(device)
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-        criterion = torch.nn.CrossEntropyLoss()
-        scaler = torch.amp.GradScaler(device.type, init_scale=init_scale)
+        model, optimizer, criterion, scaler = lessons_setup(weights, device, init_scale)
         losses, scales = [], []
         for inputs, labels in base.SeededLoader(seed, n=32 * steps):
             losses.append(base.trusted_amp_batch(model, inputs.to(device), labels.to(device), optimizer, criterion,
@@ -149,12 +153,7 @@ def overflow_decisions(weights: dict, seed: int, where: str, steps: int, init_sc
     """The lesson's float16 steps from `weights`: for each, whether it overflowed, and whether it would have with a
     scale `margin` smaller and `margin` larger (as gradients summed in another order, a hair apart, could)."""
     with base.place(where) as device:
-        model = base.MNISTNet()
-        model.load_state_dict(weights)
-        model.to(device)
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-        criterion = torch.nn.CrossEntropyLoss()
-        scaler = torch.amp.GradScaler(device.type, init_scale=init_scale)
+        model, optimizer, criterion, scaler = lessons_setup(weights, device, init_scale)
         decisions = []
         for inputs, labels in base.SeededLoader(seed, n=32 * steps):
             inputs, labels = inputs.to(device), labels.to(device)

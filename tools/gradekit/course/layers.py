@@ -18,3 +18,12 @@ def described(layers: list[dict]) -> list[str]:
         elif kind:
             out.append(kind)
     return out
+
+
+def every_layer(layers: list[dict]) -> list[str]:
+    """described(layers), keeping also the layers it leaves out (an activation other than the course's ReLU:
+    Tanh, Sigmoid, GELU...), by their own name: a model that swaps or adds one must not read as the course's."""
+    out = []
+    for layer in layers:
+        out += described([layer]) or [str(layer["bases"][0])] if layer.get("bases") else []
+    return out
