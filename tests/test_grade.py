@@ -21,7 +21,7 @@ from gradekit.assign.outputs import release_notebook
 from gradekit.assign.pipeline import lesson_sources
 from gradekit.assign.source import read_source
 from gradekit.cli import main as gradekit
-from gradekit.grading.batch import GradeOptions, grade_batch
+from gradekit.grading.batch import GradeOptions, grade_batch, options_for
 from gradekit.grading.checks import read_checks
 from gradekit.grading.results import reconcile
 from gradekit.grading.stage import stage
@@ -272,3 +272,11 @@ def test_every_lesson_exports(lesson, tmp_path):
     assert gradekit(["--root", str(ROOT), "export", "gradescope", lesson, "--out", str(tmp_path)]) == 0
     names = zipfile.ZipFile(tmp_path / f"gradescope-{lesson}.zip").namelist()
     assert f"graders/{lesson}/hidden/checks.json" in names and f"assignments/{lesson}/manifest.json" in names
+
+
+def test_a_submission_named_in_only_is_judged_on_those_checks_alone(tmp_path):
+    """`GradeOptions.only` judges one submission of a batch on its named checks (the corpus's mistakes) and leaves
+    every other submission's options as they were."""
+    options = GradeOptions(extra=("--worker-memory-gb", "1"), only={str(tmp_path / "a"): ("test_x", "test_y")})
+    assert options_for(tmp_path / "a", options).extra == ("--worker-memory-gb", "1", "-k", "test_x or test_y")
+    assert options_for(tmp_path / "b", options) is options

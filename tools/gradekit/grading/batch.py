@@ -18,7 +18,7 @@ import shutil
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import writers
@@ -47,6 +47,14 @@ class GradeOptions:
     time_limit_factor: float = 1.0
     extra: tuple[str, ...] = ()  # more options for every judge, e.g. ("--worker-memory-gb", "1")
     warm_judges: bool = True  # fork judges from one process that imported pytest once (warm_judges.py)
+    only: dict[str, tuple[str, ...]] = field(default_factory=dict)  # source path -> the checks to judge alone there
+
+
+def options_for(source: Path, options: GradeOptions) -> GradeOptions:
+    """The batch's options for one submission, judging only its named checks where `only` names some (the corpus
+    proves a mistake fails the checks it names without judging the rest of the lesson); the rest earn nothing."""
+    named = options.only.get(str(source))
+    return replace(options, extra=(*options.extra, "-k", " or ".join(named))) if named else options
 
 
 def unique_names(sources: list[Path]) -> list[str]:
@@ -150,6 +158,7 @@ def grade_one(root: Path, lesson: str, source: Path, name: str, scratch: Path, o
               lesson_manifest: dict, checks: dict, service: GradingService) -> SubmissionGrade:
     """Stage, judge and reconcile one submission; never raises for anything the submission does."""
     started = time.monotonic()
+    options = options_for(source, options)
     staged = stage(source, scratch / "submission", name, lesson_manifest["module"], lesson_manifest["notebook"],
                    lesson_manifest.get("starter_sha256", {}))
     report, stopped = (None, "; ".join(staged.problems)) if staged.file is None else \
