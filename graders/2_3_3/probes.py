@@ -31,7 +31,8 @@ import torch
 import torch.nn as nn
 from gradekit.course.rebuild import (TOLERANCE, Unrebuildable, float_tensor, check_training_pass, claimed_state,
                                      close, judged_checkpoint, model_state, not_checkable, plain, rebuild,
-                                     secret_inputs, secret_weights, traced_call, traced_checkpoint, trusted_eval)
+                                     secret_inputs, secret_weights, traced_call, traced_checkpoint, trusted_eval,
+                                     trusted_logits)
 from gradekit.probe import StudentBroken, reply, secret_seed, student_step
 
 MEAN, STD = 0.286, 0.353
@@ -413,13 +414,11 @@ def call_run_pipeline(sub, config: dict, inputs: torch.Tensor) -> dict:
     return {**report, **traced_checkpoint(model, checkpoint, inputs)}
 
 
-def accuracy_range(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> list[float]:
-    """The lowest and highest accuracy the learner's own evaluation of this model can honestly report. The rebuild
-    stands for the learner's model up to TOLERANCE of the logits' size, so an image whose two highest logits lie
-    that close (twice over) may go either way in another summation order; every other image is decided here."""
-    model.eval()
-    with torch.no_grad():
-        logits = torch.cat([model(images[i:i + 2000]) for i in range(0, len(images), 2000)])
+def accuracy_range(logits: torch.Tensor, labels: torch.Tensor) -> list[float]:
+    """The lowest and highest accuracy the learner's own evaluation of the rebuilt model's `logits` can honestly
+    report. The rebuild stands for the learner's model up to TOLERANCE of the logits' size, so an image whose two
+    highest logits lie that close (twice over) may go either way in another summation order; every other image is
+    decided here."""
     top = logits.topk(2, dim=1)
     undecided = top.values[:, 0] - top.values[:, 1] <= 2 * TOLERANCE * max(1.0, float(logits.abs().max()))
     right = int(((top.indices[:, 0] == labels) & ~undecided).sum())
@@ -451,8 +450,9 @@ def pipeline_report(student, config: dict) -> dict:
         return {**report, **problem}
     images, labels = fashion_test_set()
     count = int(config["test_subset"])
-    report["trusted_accuracy"], _ = trusted_eval(rebuilt.model, images[:count], labels[:count])
-    report["accuracy_range"] = accuracy_range(rebuilt.model, images[:count], labels[:count])
+    logits, labels = trusted_logits(rebuilt.model, images[:count]), labels[:count]
+    report["trusted_accuracy"] = float((logits.argmax(1) == labels).float().mean())
+    report["accuracy_range"] = accuracy_range(logits, labels)
     val_images, val_labels = out.get("val_images"), out.get("val_labels")
     if not (torch.is_tensor(val_images) and torch.is_tensor(val_labels) and len(val_images) == len(val_labels) > 0):
         return report
