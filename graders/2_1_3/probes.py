@@ -235,6 +235,12 @@ def linear_layers(generator, sizes: list, scaled: bool = False) -> list:
     return tensors
 
 
+def secret_case(generator, sizes: list, scaled: bool = False) -> tuple:
+    """Secret weights through `sizes` (as linear_layers), then 8 secret input rows: (inputs, weights)."""
+    weights = linear_layers(generator, sizes, scaled)
+    return draw(generator, 8, sizes[0]), weights
+
+
 def stack(inputs, tensors: list, relu_between: bool = True, relu_last: bool = False):
     """The grader's MLP: F.linear through the layers, ReLU between them (and after the last one if asked)."""
     value = inputs
@@ -250,13 +256,9 @@ def stack(inputs, tensors: list, relu_between: bool = True, relu_last: bool = Fa
 def two_layer_net(student, sizes: list) -> dict:
     """The learner's TwoLayerNet with secret weights, on secret inputs; the grader's own two-layer math."""
     generator = secret_generator()
-
-    def secret_case():
-        weights = linear_layers(generator, sizes)
-        return draw(generator, 8, sizes[0]), weights
-
     # a ReLU after fc2 (or none between the layers) must show: about 1 plain draw in 350 has no negative output
-    inputs, weights = drawn_apart(secret_case, lambda case: stack(*case), lambda case: mlp_mistakes(*case))
+    inputs, weights = drawn_apart(lambda: secret_case(generator, sizes), lambda case: stack(*case),
+                                  lambda case: mlp_mistakes(*case))
     out = student.call(call_two_layer_net, sizes=sizes, weights=weights, inputs=inputs)
     expected_shapes = sorted([list(w.shape) for w in weights])
     return {**out, "expected": stack(inputs, weights), "expected_shapes": expected_shapes}
@@ -323,12 +325,8 @@ def mlp_values(student, sizes: list, scaled: bool = False) -> dict:
     """make_mlp(sizes) with secret weights (`scaled` as in linear_layers) on secret inputs; the grader's MLP and its
     usual wrong readings."""
     generator = secret_generator()
-
-    def secret_case():
-        weights = linear_layers(generator, sizes, scaled)
-        return draw(generator, 8, sizes[0]), weights
-
-    inputs, weights = drawn_apart(secret_case, lambda case: stack(*case), lambda case: mlp_mistakes(*case))
+    inputs, weights = drawn_apart(lambda: secret_case(generator, sizes, scaled), lambda case: stack(*case),
+                                  lambda case: mlp_mistakes(*case))
     out = student.call(call_make_mlp, sizes=sizes, weights=weights, inputs=inputs)
     kinds = [["Linear", a, b] for a, b in zip(sizes[:-1], sizes[1:])]
     expected_layers = [layer for pair in zip(kinds, [["ReLU", None, None]] * len(kinds)) for layer in pair][:-1]
@@ -345,34 +343,32 @@ def mlp_mistakes(inputs, weights: list) -> list:
 def residual_block(student, dim: int) -> dict:
     """ResidualBlock(dim) zeroed and with secret weights, on secret inputs; the grader's x + branch(x)."""
     generator = secret_generator()
-
-    def secret_case():
-        weights = linear_layers(generator, [dim, dim, dim])
-        return draw(generator, 8, dim), weights
-
     # relu(x + branch(x)) must show in either registration order: about 1 plain draw in 20 000 has no negative sum
-    inputs, weights = drawn_apart(secret_case, lambda case: torch.stack(residual_sums(*case)),
+    inputs, weights = drawn_apart(lambda: secret_case(generator, [dim, dim, dim]),
+                                  lambda case: torch.stack(residual_sums(*case)),
                                   lambda case: residual_mistakes(*case))
     out = student.call(call_residual_block, dim=dim, weights=weights, inputs=inputs)
-    W1, b1, W2, b2 = weights
-    branches = [stack(inputs, weights), stack(inputs, [W2, b2, W1, b1])]  # either layer may be registered first
+    branches = residual_branches(inputs, weights)
     out.update(inputs=inputs, expected=[inputs + branch for branch in branches], branch_only=branches,
                relu_after=[torch.relu(inputs + branch) for branch in branches],
                expected_shapes=sorted([list(w.shape) for w in weights]))
     return out
 
 
+def residual_branches(inputs, weights: list) -> list:
+    """branch(x), for either layer registered first."""
+    W1, b1, W2, b2 = weights
+    return [stack(inputs, weights), stack(inputs, [W2, b2, W1, b1])]
+
+
 def residual_sums(inputs, weights: list) -> list:
     """x + branch(x), for either layer registered first."""
-    W1, b1, W2, b2 = weights
-    return [inputs + stack(inputs, weights), inputs + stack(inputs, [W2, b2, W1, b1])]
+    return [inputs + branch for branch in residual_branches(inputs, weights)]
 
 
 def residual_mistakes(inputs, weights: list) -> list:
     """A ReLU after the sum, in one registration order and then the other (the right sum in the other place), and
     the branch alone: each beside torch.stack(residual_sums)."""
     sums = residual_sums(inputs, weights)
-    W1, b1, W2, b2 = weights
-    branches = [stack(inputs, weights), stack(inputs, [W2, b2, W1, b1])]
     return [torch.stack([torch.relu(sums[0]), sums[1]]), torch.stack([sums[0], torch.relu(sums[1])]),
-            torch.stack(branches)]
+            torch.stack(residual_branches(inputs, weights))]
