@@ -15,7 +15,8 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 from gradekit.course.given import MNISTNet  # noqa: F401 - probes and tests use it by this name
-from gradekit.probe import load_weights_only, pickled_globals, reference_run, saved_bytes, secret_seed, student_step
+from gradekit.probe import (checkpoint_epochs, load_weights_only, pickled_globals, reference_run, saved_bytes,
+                            secret_seed, student_step)
 
 
 class EpochSeededLoader:
@@ -371,10 +372,9 @@ def call_resume(sub, name: str = "checkpoint.pt", **kwargs) -> dict:
 
 
 def secret_epoch() -> tuple[int, int]:
-    """The epoch a checkpoint handed to resume says it was saved after (10 to 9 999, so a guess almost never
-    lands) and the epochs its model was actually trained (1 to 3): neither known to the student's process."""
-    seed = secret_seed()
-    return 10 + seed % 9990, 1 + (seed >> 16) % 3
+    """The epoch a checkpoint handed over says it was saved after (10 to 9 999) and the epochs its model was
+    actually trained (1 to 3): neither known to the student's process."""
+    return checkpoint_epochs(secret_seed(), range(1, 4))
 
 
 def resume_state(student) -> dict:

@@ -26,7 +26,8 @@ from torch.utils.data import TensorDataset
 
 from gradekit.course.given import MNISTNet  # noqa: F401 - probes and tests use it by this name
 from gradekit.course.simcuda import accelerator, cpu_only, save_as_cuda, unwrap
-from gradekit.probe import drawn_apart, load_weights_only, pickled_globals, saved_bytes, secret_seed, student_step
+from gradekit.probe import (checkpoint_epochs, drawn_apart, load_weights_only, pickled_globals, saved_bytes,
+                            secret_seed, student_step)
 
 CPU = torch.device("cpu")
 
@@ -103,11 +104,9 @@ def secret_start() -> dict:
 
 
 def secret_epoch() -> tuple[int, int]:
-    """The epoch a checkpoint handed to load_checkpoint says it was saved after (10 to 9 999, so a guess at the next
-    epoch almost never lands) and the epochs its model was actually trained (2 to 6): neither known to the
-    student's process."""
-    seed = secret_seed()
-    return 10 + seed % 9990, 2 + (seed >> 16) % 5
+    """The epoch a checkpoint handed over says it was saved after (10 to 9 999) and the epochs its model was
+    actually trained (2 to 6): neither known to the student's process."""
+    return checkpoint_epochs(secret_seed(), range(2, 7))
 
 
 def fresh_from(weights: dict, optimizer: str = "adam", device=CPU):

@@ -37,13 +37,20 @@ from .harness.student import (Student, StudentBroken, StudentDied, StudentFailed
                               reference_run, reply, student_step)
 
 __all__ = ["Student", "StudentBroken", "StudentDied", "StudentFailed", "reference_run", "student_step",
-           "reply", "one_per_case", "not_asked_for", "secret_seed", "drawn_apart", "saved_bytes", "load_weights_only",
-           "pickled_globals"]
+           "reply", "one_per_case", "not_asked_for", "secret_seed", "checkpoint_epochs", "drawn_apart", "saved_bytes",
+           "load_weights_only", "pickled_globals"]
 
 
 def secret_seed() -> int:
     """A seed the student's process cannot know or rebuild: drawn here, after it was forked."""
     return int.from_bytes(os.urandom(4), "little") & 0x7FFFFFFF
+
+
+def checkpoint_epochs(seed: int, trained: range) -> tuple[int, int]:
+    """From a secret seed: the epoch a checkpoint the grader hands over says it was saved after (10 to 9 999, apart
+    from any count of epochs trained, so a guess at the next epoch almost never lands) and, from `trained`, the
+    epochs its model was actually trained."""
+    return 10 + seed % 9990, trained[(seed >> 16) % len(trained)]
 
 
 def drawn_apart(draw, answer, wrong_answers, *, margin: float = 1e-2, tries: int = 500):
