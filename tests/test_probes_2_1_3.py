@@ -4,7 +4,6 @@ correct MLP whose float32 rounding differs from the grader's (another summation 
 
 from __future__ import annotations
 
-import random
 import sys
 import types
 from pathlib import Path
@@ -14,7 +13,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from gradekit.testing.probes import InProcess, graded_cells, load_checks, load_module, run_in_process, with_cell
+from gradekit.testing.probes import (InProcess, graded_cells, load_checks, load_hidden_probes, load_module,
+                                      run_in_process, secret_sequence, with_cell)
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADERS = ROOT / "graders" / "2_1_3"
@@ -160,22 +160,16 @@ def rounded_otherwise(reference):
 
 @pytest.fixture()
 def hidden(probes, monkeypatch):
-    monkeypatch.setitem(sys.modules, "lesson_probes", probes)
-    module = load_module("hidden_probes_2_1_3_under_test", GRADERS / "hidden" / "probes.py")
+    monkeypatch.setitem(sys.modules, "lesson_probes", probes)  # put back after the test
+    module = load_hidden_probes(GRADERS, probes, "hidden_probes_2_1_3_under_test")
     return module, load_checks(GRADERS / "hidden", "test_hidden_checks.py")
-
-
-def sequence(probes, seed: int) -> None:
-    """Make the probe's secret draws those of `seed` (each call the next number of one sequence)."""
-    numbers = random.Random(seed)
-    probes.secret_seed = lambda: numbers.getrandbits(31)
 
 
 @pytest.mark.parametrize("seed", ROUNDED_APART)
 def test_unscaled_weights_put_this_draw_past_the_tolerance(hidden, probes, seed):
     """Coverage guard: with unscaled weights, on this sequence a drawn MLP's float64-rounded output differs from
     F.linear's float32 one by more than the check's rtol=atol=1e-5 (about 1 drawn MLP in 8 000)."""
-    sequence(probes, seed)
+    secret_sequence(probes, seed)
     sizes_list = hidden[0].drawn_sizes(probes.secret_generator(), 4, longest=6, widest=9)
     for _ in range(3):  # the fixed cases' draws
         probes.secret_generator()
@@ -197,8 +191,8 @@ def test_a_correct_mlp_rounding_otherwise_passes_the_hidden_check(hidden, probes
     """The hidden check draws weights at He's scale, so a correct MLP that sums in another order stays within 1e-5 of
     the grader's output on any drawn depth; the corpus's ReLU after the last layer still fails."""
     module, checks = hidden
-    sequence(probes, seed)
+    secret_sequence(probes, seed)
     run_check(checks.test_make_mlp_on_drawn_sizes, module, rounded_otherwise(reference))
-    sequence(probes, seed)
+    secret_sequence(probes, seed)
     with pytest.raises(BaseException, match="expected"):
         run_check(checks.test_make_mlp_on_drawn_sizes, module, with_cell(reference, MISTAKE))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,8 @@ import torch
 
 from gradekit.harness import wire
 from gradekit.harness.worker import Namespace
-from gradekit.testing.probes import InProcess, graded_cells, load_checks, load_module, run_in_process, with_cell
+from gradekit.testing.probes import (InProcess, graded_cells, load_checks, load_module, run_in_process,
+                                      secret_sequence, with_cell)
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADERS = ROOT / "graders" / "2_1_4"
@@ -34,18 +34,12 @@ def checks():
     return load_checks(GRADERS, "test_ex2_train.py")
 
 
-def draw(probes, seed: int) -> None:
-    """Make the probe's secret draws those of `seed` (each call the next number of one sequence)."""
-    sequence = random.Random(seed)
-    probes.secret_seed = lambda: sequence.getrandbits(31)
-
-
 @pytest.fixture(scope="module")
 def slow_fits(probes, reference):
     """fit_known_function's report (through the wire, as the judge reads it) on each slow start."""
     fits = {}
     for seed in SLOW_STARTS:
-        draw(probes, seed)
+        secret_sequence(probes, seed)
         fits[seed] = wire.decode(*wire.encode(probes.fit_known_function(InProcess(reference))))
     return fits
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gradekit.testing.probes import InProcess, graded_cells, load_checks, load_module, run_in_process, with_cell
+from gradekit.testing.probes import (InProcess, graded_cells, load_checks, load_hidden_probes, load_module,
+                                      run_in_process, with_cell)
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADERS = ROOT / "graders" / "2_3_2"
@@ -146,10 +147,8 @@ BORDERLINE_OVERFLOW = [150000467, 107000338, 11000050]  # secret starts on which
 
 @pytest.fixture(scope="module")
 def hidden():
-    import sys
-
-    sys.modules["lesson_probes"] = load_module("lesson_probes", GRADERS / "probes.py")
-    return load_module("hidden_probes_2_3_2_under_test", GRADERS / "hidden" / "probes.py")
+    return load_hidden_probes(GRADERS, load_module("lesson_probes", GRADERS / "probes.py"),
+                              "hidden_probes_2_3_2_under_test")
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import random
 import sys
 import types
 from pathlib import Path
@@ -79,3 +80,15 @@ def run_in_process(probes, student):
     """The `run` a check is handed, its probes called here on `student`, the reply through the wire as the judge
     reads it."""
     return lambda name, doing=None, **args: wire.decode(*wire.encode(getattr(probes, name)(student, **args)))
+
+
+def secret_sequence(probes, seed: int) -> None:
+    """Make the probes' secret draws those of `seed`: each secret_seed() call the next number of one sequence."""
+    numbers = random.Random(seed)
+    probes.secret_seed = lambda: numbers.getrandbits(31)
+
+
+def load_hidden_probes(graders: Path, probes, name: str):
+    """A lesson's hidden/probes.py, importing the lesson's `probes` module as `lesson_probes`, as the judge does."""
+    sys.modules["lesson_probes"] = probes
+    return load_module(name, graders / "hidden" / "probes.py")
